@@ -1,0 +1,93 @@
+// Package app is the desktop shell: the Wails window and its bindings. Each
+// binding is one line onto the same backend service the HTTP handlers call,
+// acting as the desktop user (the first administrator).
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+
+	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/hal"
+	"github.com/hookpost/hookpost/backend/settings"
+)
+
+// App is bound to the window; its exported methods become the frontend's
+// window.go.app.App functions.
+type App struct {
+	ctx       context.Context
+	settings  *settings.Service
+	auth      *auth.Service
+	serverURL string
+	log       *slog.Logger
+}
+
+// New builds the bindings over the services that main also hands to the HTTP server.
+func New(set *settings.Service, a *auth.Service, serverURL string, log *slog.Logger) *App {
+	return &App{ctx: context.Background(), settings: set, auth: a, serverURL: serverURL, log: log}
+}
+
+// Startup keeps the window's context for the service calls.
+func (a *App) Startup(ctx context.Context) { a.ctx = ctx }
+
+// ServerURL is the address of the in-process HTTP server.
+func (a *App) ServerURL() string { return a.serverURL }
+
+// CurrentUser is the user the window acts as.
+func (a *App) CurrentUser() (hal.UserResource, error) {
+	u, err := a.auth.DesktopUser(a.ctx)
+	return result(hal.User(u, u), err)
+}
+
+// GetSettings returns the API settings.
+func (a *App) GetSettings() (settings.Settings, error) { return result(a.settings.Get(a.ctx)) }
+
+// UpdateSettings changes the API settings.
+func (a *App) UpdateSettings(p settings.Patch) (settings.Settings, error) {
+	return result(a.settings.Update(a.ctx, p))
+}
+
+// ListTokens lists the desktop user's API tokens.
+func (a *App) ListTokens() ([]auth.Token, error) {
+	return asUser(a, func(u auth.User) ([]auth.Token, error) { return a.auth.ListTokens(a.ctx, u.ID) })
+}
+
+// CreateToken creates an API token for the desktop user.
+func (a *App) CreateToken(in auth.NewToken) (auth.CreatedToken, error) {
+	return asUser(a, func(u auth.User) (auth.CreatedToken, error) { return a.auth.CreateToken(a.ctx, u.ID, in) })
+}
+
+// RevokeToken revokes one of the desktop user's API tokens.
+func (a *App) RevokeToken(id int64) error {
+	_, err := asUser(a, func(u auth.User) (struct{}, error) { return struct{}{}, a.auth.RevokeToken(a.ctx, u.ID, id) })
+	return err
+}
+
+func asUser[T any](a *App, f func(auth.User) (T, error)) (T, error) {
+	u, err := a.auth.DesktopUser(a.ctx)
+	if err != nil {
+		var zero T
+		return result(zero, err)
+	}
+	return result(f(u))
+}
+
+// result turns a service error into the same OpenProject error body the HTTP
+// API answers, JSON-encoded: Wails rejects the frontend's promise with the
+// error's string, and the frontend's binding transport parses it back.
+func result[T any](v T, err error) (T, error) {
+	if err == nil {
+		return v, nil
+	}
+	_, body, ok := hal.Error(err)
+	if !ok {
+		slog.Error("desktop binding failed", "error", err)
+	}
+	js, jerr := json.Marshal(body)
+	if jerr != nil {
+		return v, err
+	}
+	return v, errors.New(string(js))
+}

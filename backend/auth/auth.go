@@ -1,0 +1,387 @@
+// Package auth owns users, their API tokens and the SPA's browser sessions.
+package auth
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/settings"
+	"github.com/hookpost/hookpost/backend/store"
+)
+
+// TokenPrefix starts every API token, so that leaked tokens are recognisable
+// by secret scanners and Bearer tokens can be told apart from other schemes.
+const TokenPrefix = "hp_"
+
+// SessionTTL is how long a browser session lasts after sign-in.
+const SessionTTL = 7 * 24 * time.Hour
+
+// User is an account.
+type User struct {
+	bun.BaseModel `bun:"table:users"`
+
+	ID           int64     `bun:"id,pk,autoincrement" json:"id"`
+	Login        string    `bun:"login" json:"login"`
+	FirstName    string    `bun:"first_name" json:"firstName"`
+	LastName     string    `bun:"last_name" json:"lastName"`
+	Email        string    `bun:"email" json:"email"`
+	Admin        bool      `bun:"admin" json:"admin"`
+	Status       string    `bun:"status" json:"status"`
+	Language     string    `bun:"language" json:"language"`
+	PasswordHash string    `bun:"password_hash" json:"-"`
+	CreatedAt    time.Time `bun:"created_at" json:"createdAt"`
+	UpdatedAt    time.Time `bun:"updated_at" json:"updatedAt"`
+}
+
+// Name is the display name: first and last name, or the login without them.
+func (u User) Name() string {
+	if n := strings.TrimSpace(u.FirstName + " " + u.LastName); n != "" {
+		return n
+	}
+	return u.Login
+}
+
+// Token is an API token's metadata; the secret itself is never stored.
+type Token struct {
+	bun.BaseModel `bun:"table:api_tokens"`
+
+	ID         int64      `bun:"id,pk,autoincrement" json:"id"`
+	UserID     int64      `bun:"user_id" json:"-"`
+	Name       string     `bun:"name" json:"name"`
+	Hash       string     `bun:"token_hash" json:"-"`
+	Last4      string     `bun:"last4" json:"last4"`
+	ExpiresAt  *time.Time `bun:"expires_at" json:"expiresAt"`
+	LastUsedAt *time.Time `bun:"last_used_at" json:"lastUsedAt"`
+	CreatedAt  time.Time  `bun:"created_at" json:"createdAt"`
+}
+
+type session struct {
+	bun.BaseModel `bun:"table:sessions"`
+
+	IDHash    string    `bun:"id_hash,pk"`
+	UserID    int64     `bun:"user_id"`
+	CSRFToken string    `bun:"csrf_token"`
+	CreatedAt time.Time `bun:"created_at"`
+	ExpiresAt time.Time `bun:"expires_at"`
+}
+
+// Service is the accounts service.
+type Service struct {
+	st       *store.Store
+	settings *settings.Service
+	now      func() time.Time
+	pepper   []byte
+}
+
+// New loads (or creates on first start) the key that token hashes are keyed with.
+func New(ctx context.Context, st *store.Store, set *settings.Service, now func() time.Time) (*Service, error) {
+	pepper := make([]byte, 32)
+	if _, err := rand.Read(pepper); err != nil {
+		return nil, err
+	}
+	if _, err := st.DB.NewRaw("INSERT INTO instance_secrets (name, value) VALUES ('token_pepper', ?) ON CONFLICT (name) DO NOTHING", pepper).Exec(ctx); err != nil {
+		return nil, fmt.Errorf("store token key: %w", err)
+	}
+	if err := st.DB.NewRaw("SELECT value FROM instance_secrets WHERE name = 'token_pepper'").Scan(ctx, &pepper); err != nil {
+		return nil, fmt.Errorf("load token key: %w", err)
+	}
+	return &Service{st: st, settings: set, now: now, pepper: pepper}, nil
+}
+
+func (s *Service) keyedHash(secret string) string {
+	m := hmac.New(sha256.New, s.pepper)
+	m.Write([]byte(secret))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// NewUser is the input of CreateUser.
+type NewUser struct {
+	Login     string `json:"login" validate:"required,max=256,excludesall= :"`
+	Password  string `json:"password" validate:"required,min=10,max=1024"`
+	FirstName string `json:"firstName" validate:"max=30"`
+	LastName  string `json:"lastName" validate:"max=30"`
+	Email     string `json:"email" validate:"omitempty,email,max=60"`
+	Admin     bool   `json:"admin"`
+}
+
+// CreateUser adds an account.
+func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
+	in.Login = strings.TrimSpace(in.Login)
+	if err := domain.Validate(in); err != nil {
+		return User{}, err
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return User{}, err
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	u := User{Login: in.Login, FirstName: in.FirstName, LastName: in.LastName, Email: in.Email, Admin: in.Admin,
+		Status: "active", Language: "en", PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	err = s.st.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		n, err := tx.NewSelect().Model((*User)(nil)).Where("lower(login) = lower(?)", u.Login).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return domain.Invalid("login", "login %q has already been taken.", u.Login)
+		}
+		_, err = tx.NewInsert().Model(&u).Exec(ctx)
+		return err
+	})
+	return u, err
+}
+
+// EnsureAdmin creates the user "admin" with a random password when the
+// database has no users yet; it returns the password only when it did.
+func (s *Service) EnsureAdmin(ctx context.Context) (string, error) {
+	n, err := s.st.DB.NewSelect().Model((*User)(nil)).Count(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	pw := RandomPassword()
+	if _, err := s.CreateUser(ctx, NewUser{Login: "admin", Password: pw, FirstName: "OpenProject", LastName: "Admin", Admin: true}); err != nil {
+		return "", fmt.Errorf("create admin: %w", err)
+	}
+	return pw, nil
+}
+
+// UserByID returns an account.
+func (s *Service) UserByID(ctx context.Context, id int64) (User, error) {
+	var u User
+	err := s.st.Read.NewSelect().Model(&u).Where("id = ?", id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, domain.ErrNotFound
+	}
+	return u, err
+}
+
+// UserByLogin returns an account by login (case-insensitive).
+func (s *Service) UserByLogin(ctx context.Context, login string) (User, error) {
+	var u User
+	err := s.st.Read.NewSelect().Model(&u).Where("lower(login) = lower(?)", login).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, domain.ErrNotFound
+	}
+	return u, err
+}
+
+// ListUsers returns one page of users ordered by id, and the total.
+func (s *Service) ListUsers(ctx context.Context, offset, limit int) ([]User, int, error) {
+	var users []User
+	q := s.st.Read.NewSelect().Model(&users).Order("id")
+	if limit == 0 {
+		n, err := q.Count(ctx)
+		return []User{}, int(n), err
+	}
+	n, err := q.Offset(int64(offset)).Limit(int64(limit)).ScanAndCount(ctx)
+	if users == nil {
+		users = []User{}
+	}
+	return users, int(n), err
+}
+
+// DesktopUser is the account the desktop window acts as: the operating-system
+// user who can open the database file is its administrator, so the window
+// signs in as the first active administrator.
+func (s *Service) DesktopUser(ctx context.Context) (User, error) {
+	var u User
+	err := s.st.Read.NewSelect().Model(&u).Where("admin AND status = 'active'").Order("id").Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("no active administrator: create one with 'hookpost user create --admin': %w", domain.ErrUnauthenticated)
+	}
+	return u, err
+}
+
+// NewToken is the input of CreateToken.
+type NewToken struct {
+	Name      string     `json:"name" validate:"required,max=100"`
+	ExpiresAt *time.Time `json:"expiresAt"`
+}
+
+// CreatedToken is a new token with its secret, which is shown this once.
+type CreatedToken struct {
+	Token
+	Secret string `json:"token"`
+}
+
+// ErrTokensDisabled is returned while the REST web service is disabled.
+var ErrTokensDisabled = fmt.Errorf("API tokens are disabled: an administrator must enable the REST web service first: %w", domain.ErrForbidden)
+
+// CreateToken issues a named API token for userID.
+func (s *Service) CreateToken(ctx context.Context, userID int64, in NewToken) (CreatedToken, error) {
+	if !s.settings.Current().RestAPIEnabled {
+		return CreatedToken{}, ErrTokensDisabled
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	if err := domain.Validate(in); err != nil {
+		return CreatedToken{}, err
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	if in.ExpiresAt != nil && !in.ExpiresAt.After(now) {
+		return CreatedToken{}, domain.Invalid("expiresAt", "expiresAt must be in the future.")
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return CreatedToken{}, err
+	}
+	secret := TokenPrefix + hex.EncodeToString(raw)
+	t := Token{UserID: userID, Name: in.Name, Hash: s.keyedHash(secret), Last4: secret[len(secret)-4:], CreatedAt: now}
+	if in.ExpiresAt != nil {
+		exp := in.ExpiresAt.UTC()
+		t.ExpiresAt = &exp
+	}
+	if _, err := s.st.DB.NewInsert().Model(&t).Exec(ctx); err != nil {
+		return CreatedToken{}, err
+	}
+	return CreatedToken{Token: t, Secret: secret}, nil
+}
+
+// ListTokens returns userID's tokens, newest first.
+func (s *Service) ListTokens(ctx context.Context, userID int64) ([]Token, error) {
+	tokens := []Token{}
+	err := s.st.Read.NewSelect().Model(&tokens).Where("user_id = ?", userID).Order("id DESC").Scan(ctx)
+	return tokens, err
+}
+
+// RevokeToken deletes one of userID's tokens.
+func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error {
+	res, err := s.st.DB.NewDelete().Model((*Token)(nil)).Where("id = ? AND user_id = ?", tokenID, userID).Exec(ctx)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return domain.ErrNotFound
+	}
+	return nil
+}
+
+// AuthenticateToken returns the active user owning secret.
+func (s *Service) AuthenticateToken(ctx context.Context, secret string) (User, error) {
+	if !s.settings.Current().RestAPIEnabled {
+		return User{}, fmt.Errorf("the REST web service is disabled: %w", domain.ErrUnauthenticated)
+	}
+	if !strings.HasPrefix(secret, TokenPrefix) {
+		return User{}, domain.ErrUnauthenticated
+	}
+	var t Token
+	err := s.st.Read.NewSelect().Model(&t).Where("token_hash = ?", s.keyedHash(secret)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, domain.ErrUnauthenticated
+	}
+	if err != nil {
+		return User{}, err
+	}
+	now := s.now().UTC()
+	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
+		return User{}, fmt.Errorf("the API token has expired: %w", domain.ErrUnauthenticated)
+	}
+	// Record use at most once a minute: a write per request would queue every
+	// API call behind the single writer.
+	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
+		_, _ = s.st.DB.NewUpdate().Model((*Token)(nil)).Set("last_used_at = ?", now.Truncate(time.Millisecond)).Where("id = ?", t.ID).Exec(ctx)
+	}
+	return s.activeUser(ctx, t.UserID)
+}
+
+func (s *Service) activeUser(ctx context.Context, id int64) (User, error) {
+	u, err := s.UserByID(ctx, id)
+	if errors.Is(err, domain.ErrNotFound) {
+		return u, domain.ErrUnauthenticated
+	}
+	if err == nil && u.Status != "active" {
+		return u, fmt.Errorf("the user account is locked: %w", domain.ErrUnauthenticated)
+	}
+	return u, err
+}
+
+// Session is a signed-in browser.
+type Session struct {
+	Cookie    string    `json:"-"`
+	CSRFToken string    `json:"csrfToken"`
+	ExpiresAt time.Time `json:"expiresAt"`
+	User      User      `json:"user"`
+}
+
+// Login checks a password and opens a session.
+func (s *Service) Login(ctx context.Context, login, password string) (Session, error) {
+	u, err := s.UserByLogin(ctx, strings.TrimSpace(login))
+	if errors.Is(err, domain.ErrNotFound) {
+		// Hash anyway so that timing does not reveal which logins exist.
+		_, _ = CheckPassword("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE", password)
+		return Session{}, fmt.Errorf("invalid login or password: %w", domain.ErrUnauthenticated)
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	ok, err := CheckPassword(u.PasswordHash, password)
+	if err != nil {
+		return Session{}, err
+	}
+	if !ok || u.Status != "active" {
+		return Session{}, fmt.Errorf("invalid login or password: %w", domain.ErrUnauthenticated)
+	}
+	now := s.now().UTC().Truncate(time.Millisecond)
+	sess := Session{Cookie: randomString(32), CSRFToken: randomString(24), ExpiresAt: now.Add(SessionTTL), User: u}
+	row := session{IDHash: s.keyedHash(sess.Cookie), UserID: u.ID, CSRFToken: sess.CSRFToken, CreatedAt: now, ExpiresAt: sess.ExpiresAt}
+	if _, err := s.st.DB.NewInsert().Model(&row).Exec(ctx); err != nil {
+		return Session{}, err
+	}
+	// Expired sessions are swept here rather than by a timer: sign-ins are rare.
+	_, _ = s.st.DB.NewDelete().Model((*session)(nil)).Where("expires_at < ?", now).Exec(ctx)
+	return sess, nil
+}
+
+// SessionByCookie returns the open session for a cookie value.
+func (s *Service) SessionByCookie(ctx context.Context, cookie string) (Session, error) {
+	if cookie == "" {
+		return Session{}, domain.ErrUnauthenticated
+	}
+	var row session
+	err := s.st.Read.NewSelect().Model(&row).Where("id_hash = ?", s.keyedHash(cookie)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Session{}, domain.ErrUnauthenticated
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	if !s.now().Before(row.ExpiresAt) {
+		return Session{}, fmt.Errorf("the session has expired: %w", domain.ErrUnauthenticated)
+	}
+	u, err := s.activeUser(ctx, row.UserID)
+	if err != nil {
+		return Session{}, err
+	}
+	return Session{Cookie: cookie, CSRFToken: row.CSRFToken, ExpiresAt: row.ExpiresAt, User: u}, nil
+}
+
+// CheckCSRF compares the header a non-GET request carried with the session's token.
+func (sess Session) CheckCSRF(header string) bool {
+	return header != "" && subtle.ConstantTimeCompare([]byte(header), []byte(sess.CSRFToken)) == 1
+}
+
+// Logout closes the session for a cookie value.
+func (s *Service) Logout(ctx context.Context, cookie string) error {
+	_, err := s.st.DB.NewDelete().Model((*session)(nil)).Where("id_hash = ?", s.keyedHash(cookie)).Exec(ctx)
+	return err
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic(err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b)
+}

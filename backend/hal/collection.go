@@ -1,0 +1,118 @@
+package hal
+
+import (
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/hookpost/hookpost/backend/domain"
+)
+
+// DefaultPageSize is the page size when a request names none (OpenProject's
+// smallest per-page option), clamped to maxPageSize.
+const DefaultPageSize = 20
+
+// Page is a resolved page request: 1-based page number and its size.
+type Page struct {
+	Offset int // 1-based page number
+	Size   int // 0 means "total only"
+}
+
+// SQLOffset is the number of rows to skip.
+func (p Page) SQLOffset() int { return (p.Offset - 1) * p.Size }
+
+// ParsePage applies OpenProject's rules to the offset and pageSize query
+// values: offset is a 1-based page (non-numeric or < 1 means 1), pageSize -1
+// means maxPageSize, anything larger than maxPageSize is clamped, 0 asks for
+// the total only.
+func ParsePage(offset, pageSize string, maxPageSize int) (Page, error) {
+	p := Page{Offset: 1, Size: min(DefaultPageSize, maxPageSize)}
+	if n, err := strconv.Atoi(offset); err == nil && n > 1 {
+		p.Offset = n
+	}
+	if pageSize != "" {
+		n, err := strconv.Atoi(pageSize)
+		if err != nil || n < -1 {
+			return p, &domain.ValidationError{Field: "pageSize", Kind: domain.KindInvalidQuery,
+				Message: fmt.Sprintf("pageSize %q is not accepted: use a whole number from 0 to %d, or -1 for the maximum.", pageSize, maxPageSize)}
+		}
+		switch {
+		case n == -1 || n > maxPageSize:
+			p.Size = maxPageSize
+		default:
+			p.Size = n
+		}
+	}
+	return p, nil
+}
+
+// Collection is OpenProject's offset-paginated collection.
+type Collection[T any] struct {
+	Type     string `json:"_type"`
+	Total    int    `json:"total"`
+	Count    int    `json:"count"`
+	PageSize int    `json:"pageSize"`
+	Offset   int    `json:"offset"`
+	Embedded struct {
+		Elements []T `json:"elements"`
+	} `json:"_embedded"`
+	Links CollectionLinks `json:"_links"`
+}
+
+// CollectionLinks are a collection's navigation links.
+type CollectionLinks struct {
+	Self             *Link `json:"self"`
+	JumpTo           *Link `json:"jumpTo,omitempty"`
+	ChangeSize       *Link `json:"changeSize,omitempty"`
+	PreviousByOffset *Link `json:"previousByOffset,omitempty"`
+	NextByOffset     *Link `json:"nextByOffset,omitempty"`
+}
+
+// NewCollection renders one page of elements. base is the collection's path;
+// query is the request's query, which every link preserves.
+func NewCollection[T any](base string, query url.Values, page Page, total int, elements []T) Collection[T] {
+	if elements == nil {
+		elements = []T{}
+	}
+	c := Collection[T]{Type: "Collection", Total: total, Count: len(elements), PageSize: page.Size, Offset: page.Offset}
+	c.Embedded.Elements = elements
+	link := func(offset, size string) string {
+		return base + "?" + encodeQuery(query, offset, size)
+	}
+	c.Links.Self = Href(link(strconv.Itoa(page.Offset), strconv.Itoa(page.Size)))
+	c.Links.JumpTo = &Link{Href: ptr(link("{offset}", strconv.Itoa(page.Size))), Templated: true}
+	c.Links.ChangeSize = &Link{Href: ptr(link(strconv.Itoa(page.Offset), "{size}")), Templated: true}
+	if page.Size > 0 {
+		if page.Offset > 1 {
+			c.Links.PreviousByOffset = Href(link(strconv.Itoa(page.Offset-1), strconv.Itoa(page.Size)))
+		}
+		if page.Offset*page.Size < total {
+			c.Links.NextByOffset = Href(link(strconv.Itoa(page.Offset+1), strconv.Itoa(page.Size)))
+		}
+	}
+	return c
+}
+
+// encodeQuery re-encodes query in a stable order with offset and pageSize
+// last; the "{offset}"/"{size}" template variables stay unescaped.
+func encodeQuery(query url.Values, offset, size string) string {
+	keys := make([]string, 0, len(query))
+	for k := range query {
+		if k != "offset" && k != "pageSize" {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		for _, v := range query[k] {
+			b.WriteString(url.QueryEscape(k) + "=" + url.QueryEscape(v) + "&")
+		}
+	}
+	b.WriteString("offset=" + offset + "&pageSize=" + size)
+	return b.String()
+}
+
+func ptr(s string) *string { return &s }

@@ -1,0 +1,167 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/settings"
+	"github.com/hookpost/hookpost/backend/store"
+)
+
+// env is a real Fiber app over a real SQLite file in a temp dir.
+type env struct {
+	t        *testing.T
+	app      *fiber.App
+	store    *store.Store
+	settings *settings.Service
+	auth     *auth.Service
+	clock    *clock
+	admin    auth.User
+	adminTok string
+	user     auth.User
+	userTok  string
+}
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "hookpost.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
+	set, err := settings.New(ctx, st, clk.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := auth.New(ctx, st, set, clk.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spa := fstest.MapFS{
+		"index.html":    {Data: []byte("<!doctype html><title>Hookpost</title>")},
+		"docs.html":     {Data: []byte("<!doctype html><title>Hookpost API docs</title>")},
+		"assets/app.js": {Data: []byte("console.log(1)")},
+	}
+	app, err := New(Deps{Store: st, Settings: set, Auth: a, Version: "test", SPA: spa, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, app: app, store: st, settings: set, auth: a, clock: clk}
+	e.admin, e.adminTok = e.newUser("admin", true)
+	e.user, e.userTok = e.newUser("jane", false)
+	return e
+}
+
+func (e *env) newUser(login string, admin bool) (auth.User, string) {
+	e.t.Helper()
+	ctx := context.Background()
+	u, err := e.auth.CreateUser(ctx, auth.NewUser{Login: login, Password: "correct horse battery", Admin: admin, FirstName: strings.ToUpper(login[:1]) + login[1:], LastName: "Doe"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	tok, err := e.auth.CreateToken(ctx, u.ID, auth.NewToken{Name: "test"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u, tok.Secret
+}
+
+type resp struct {
+	status int
+	header http.Header
+	body   string
+}
+
+func (r resp) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.body), &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v\n%s", err, r.body)
+	}
+	return m
+}
+
+// do sends a request; headers are "Name: value" strings.
+func (e *env) do(method, target, body string, headers ...string) resp {
+	e.t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req := httptest.NewRequest(method, target, rd)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for _, h := range headers {
+		k, v, _ := strings.Cut(h, ": ")
+		if v == "" {
+			req.Header.Del(k)
+		} else {
+			req.Header.Set(k, v)
+		}
+	}
+	res, err := e.app.Test(req, -1)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return resp{status: res.StatusCode, header: res.Header, body: string(b)}
+}
+
+func bearer(tok string) string { return "Authorization: Bearer " + tok }
+
+func (e *env) patchSettings(body string) {
+	e.t.Helper()
+	if r := e.do("PATCH", "/api/admin/settings", body, bearer(e.adminTok)); r.status != 200 {
+		e.t.Fatalf("PATCH settings %s: %d %s", body, r.status, r.body)
+	}
+}
+
+// login signs in through the API and returns the session cookie and CSRF token.
+func (e *env) login(login string) (cookie, csrf string) {
+	e.t.Helper()
+	r := e.do("POST", "/api/auth/login", `{"login":"`+login+`","password":"correct horse battery"}`)
+	if r.status != 200 {
+		e.t.Fatalf("login: %d %s", r.status, r.body)
+	}
+	for _, c := range (&http.Response{Header: r.header}).Cookies() {
+		if c.Name == sessionCookie {
+			cookie = c.Name + "=" + c.Value
+			if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode {
+				e.t.Errorf("session cookie must be HttpOnly and SameSite=Lax: %+v", c)
+			}
+		}
+	}
+	if cookie == "" {
+		e.t.Fatalf("login set no session cookie: %v", r.header)
+	}
+	return cookie, r.json(e.t)["csrfToken"].(string)
+}
+
+func errorID(t *testing.T, r resp) string {
+	t.Helper()
+	id, _ := r.json(t)["errorIdentifier"].(string)
+	return strings.TrimPrefix(id, "urn:openproject-org:api:v3:errors:")
+}

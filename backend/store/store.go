@@ -1,0 +1,143 @@
+// Package store opens Hookpost's database (SQLite by default) and applies the
+// migrations embedded in the binary.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/sqliteshim"
+	"github.com/uptrace/bun/migrate"
+)
+
+//go:embed migrations/sqlite/*.sql
+var sqliteMigrations embed.FS
+
+// Store holds the database handles.
+//
+// DB is the writer: every transaction and every write goes through it. On
+// SQLite it has exactly one connection, because SQLite admits one writer at a
+// time anyway; queueing writers in database/sql's pool is cheaper and fairer
+// than letting several connections spin on SQLITE_BUSY, and it makes "BEGIN"
+// never fail with a lock error. Read is a pool of read-only connections that
+// WAL lets run beside the writer; plain reads outside a transaction use it.
+type Store struct {
+	DB   *bun.DB
+	Read *bun.DB
+}
+
+// Open opens (creating if needed) the SQLite file at path.
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path != ":memory:" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	// Pragma order matters: busy_timeout first so that switching to WAL waits
+	// for a concurrent opener instead of failing; foreign_keys is per
+	// connection and therefore part of the DSN, not a one-off Exec.
+	// _txlock=immediate takes the write lock at BEGIN, so a transaction that
+	// reads and then writes cannot fail half-way with SQLITE_BUSY.
+	pragmas := url.Values{}
+	pragmas.Add("_pragma", "busy_timeout(10000)")
+	pragmas.Add("_pragma", "journal_mode(WAL)")
+	pragmas.Add("_pragma", "synchronous(NORMAL)")
+	pragmas.Add("_pragma", "foreign_keys(1)")
+	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
+
+	wdb, err := sql.Open(sqliteshim.ShimName, writeDSN)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+	if err := wdb.PingContext(ctx); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+
+	readPragmas := url.Values{}
+	readPragmas.Add("_pragma", "busy_timeout(10000)")
+	readPragmas.Add("_pragma", "foreign_keys(1)")
+	readPragmas.Add("_pragma", "query_only(1)")
+	rdb, err := sql.Open(sqliteshim.ShimName, "file:"+path+"?"+readPragmas.Encode())
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0)*2)
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+
+	s := &Store{
+		DB:   bun.NewDB(wdb, sqlitedialect.New()),
+		Read: bun.NewDB(rdb, sqlitedialect.New()),
+	}
+	return s, nil
+}
+
+// Close closes both handles.
+func (s *Store) Close() error {
+	return errors.Join(s.Read.Close(), s.DB.Close())
+}
+
+func (s *Store) migrator() (*migrate.Migrator, error) {
+	sub, err := fs.Sub(sqliteMigrations, "migrations/sqlite")
+	if err != nil {
+		return nil, err
+	}
+	ms := migrate.NewMigrations()
+	if err := ms.Discover(sub); err != nil {
+		return nil, err
+	}
+	// No migrator.Lock: the lock row it writes would outlive a process killed
+	// mid-migration. Each migration runs in an immediate transaction, and
+	// SQLite's single writer lock serialises concurrent starters.
+	return migrate.NewMigrator(s.DB, ms, migrate.WithMarkAppliedOnSuccess(true)), nil
+}
+
+// Migrate applies every pending migration and returns how many it applied.
+func (s *Store) Migrate(ctx context.Context) (int, error) {
+	m, err := s.migrator()
+	if err != nil {
+		return 0, err
+	}
+	if err := m.Init(ctx); err != nil {
+		return 0, fmt.Errorf("init migrations: %w", err)
+	}
+	group, err := m.Migrate(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("migrate: %w", err)
+	}
+	return len(group.Migrations), nil
+}
+
+// Pending reports the migrations embedded in this binary that the database
+// has not applied yet. /readyz uses it.
+func (s *Store) Pending(ctx context.Context) ([]string, error) {
+	m, err := s.migrator()
+	if err != nil {
+		return nil, err
+	}
+	all, err := m.MigrationsWithStatus(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, mg := range all.Unapplied() {
+		names = append(names, mg.Name)
+	}
+	return names, nil
+}

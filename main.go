@@ -1,0 +1,235 @@
+// Command hookpost is OpenProject's "API and webhooks" administration as one
+// binary: a desktop window, an HTTP server with an OpenProject-compatible
+// APIv3, and (later) a webhook dispatcher, over one set of services.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/hookpost/hookpost/app"
+	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/config"
+	"github.com/hookpost/hookpost/backend/httpapi"
+	"github.com/hookpost/hookpost/backend/settings"
+	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/version"
+	"github.com/hookpost/hookpost/frontend"
+)
+
+// Exit codes (SPEC §1).
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// shutdownGrace bounds a clean shutdown; SPEC §8 allows 10 s in all.
+const shutdownGrace = 8 * time.Second
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	if app.GeneratingBindings {
+		// "wails build" runs this build only to write frontend/wailsjs.
+		if err := app.Run(app.New(nil, nil, "", slog.Default()), frontend.Dist()); err != nil {
+			fmt.Fprintln(stderr, "hookpost:", err)
+			return exitFailure
+		}
+		return exitOK
+	}
+	cfg, err := config.Parse(args, getenv)
+	var usage *config.UsageError
+	switch {
+	case errors.Is(err, config.ErrHelp):
+		fmt.Fprint(stdout, config.Usage)
+		return exitOK
+	case errors.As(err, &usage):
+		fmt.Fprintln(stderr, "hookpost:", err)
+		return exitUsage
+	case err != nil:
+		fmt.Fprintln(stderr, "hookpost:", err)
+		return exitFailure
+	}
+	switch cfg.Command {
+	case config.CmdVersion:
+		fmt.Fprintln(stdout, "hookpost", version.Version)
+		return exitOK
+	case config.CmdDesktop:
+		if !app.Available {
+			fmt.Fprintln(stderr, "hookpost: this binary was built without the desktop window: run 'hookpost serve' for the HTTP server")
+			return exitUsage
+		}
+	}
+	if cfg.DatabaseURL != "" {
+		fmt.Fprintln(stderr, "hookpost: --database-url: PostgreSQL is not supported by this version yet; use --db PATH (SQLite)")
+		return exitUsage
+	}
+
+	log := newLogger(cfg.LogFormat, stderr)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := execute(ctx, cfg, stdin, stdout, stderr, log); err != nil {
+		var uerr *config.UsageError
+		if errors.As(err, &uerr) {
+			fmt.Fprintln(stderr, "hookpost:", err)
+			return exitUsage
+		}
+		fmt.Fprintln(stderr, "hookpost:", err)
+		return exitFailure
+	}
+	return exitOK
+}
+
+func newLogger(format string, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: slog.LevelInfo}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// services are built once and shared by the HTTP server and the desktop bindings.
+type services struct {
+	store    *store.Store
+	settings *settings.Service
+	auth     *auth.Service
+}
+
+func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*services, error) {
+	st, err := store.Open(ctx, cfg.DBPath)
+	if err != nil {
+		return nil, err
+	}
+	n, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("database migrated", "applied", n, "db", cfg.DBPath)
+	}
+	set, err := settings.New(ctx, st, time.Now)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a, err := auth.New(ctx, st, set, time.Now)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &services{store: st, settings: set, auth: a}, nil
+}
+
+func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, stderr io.Writer, log *slog.Logger) error {
+	svc, err := openServices(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer svc.store.Close()
+
+	switch cfg.Command {
+	case config.CmdMigrate:
+		fmt.Fprintln(stderr, "hookpost: database is up to date:", cfg.DBPath)
+		return nil
+	case config.CmdUserCreate:
+		return createUser(ctx, svc, cfg, stdin, stdout, stderr)
+	case config.CmdTokenCreate:
+		u, err := svc.auth.UserByLogin(ctx, cfg.Login)
+		if err != nil {
+			return fmt.Errorf("no user with login %q", cfg.Login)
+		}
+		t, err := svc.auth.CreateToken(ctx, u.ID, auth.NewToken{Name: cfg.TokenName})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, t.Secret)
+		return nil
+	}
+
+	pw, err := svc.auth.EnsureAdmin(ctx)
+	if err != nil {
+		return err
+	}
+	if pw != "" {
+		fmt.Fprintf(stderr, "hookpost: created the administrator 'admin' with password %s\nhookpost: it is shown only this once: sign in and keep it safe.\n", pw)
+	}
+	web, err := httpapi.New(httpapi.Deps{Store: svc.store, Settings: svc.settings, Auth: svc.auth, Log: log,
+		Version: version.Version, SPA: frontend.Dist()})
+	if err != nil {
+		return err
+	}
+	ln, err := listen(cfg, log)
+	if err != nil {
+		return err
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- web.Listener(ln) }()
+	addr := "http://" + ln.Addr().String()
+	log.Info("http server listening", "addr", addr, "db", cfg.DBPath, "version", version.Version)
+
+	if cfg.Command == config.CmdDesktop {
+		err = app.Run(app.New(svc.settings, svc.auth, addr, log), frontend.Dist())
+	} else {
+		select {
+		case <-ctx.Done():
+			log.Info("shutting down")
+		case err = <-serveErr:
+		}
+	}
+	if serr := web.ShutdownWithTimeout(shutdownGrace); serr != nil && err == nil {
+		err = serr
+	}
+	return err
+}
+
+// listen binds cfg.Addr. The desktop window falls back to a free loopback
+// port when the address is taken (another Hookpost may be serving there);
+// "serve" fails instead, since a server must be where it was told to be.
+func listen(cfg config.Config, log *slog.Logger) (net.Listener, error) {
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err == nil || cfg.Command != config.CmdDesktop {
+		if err != nil {
+			return nil, fmt.Errorf("listen on %s: %w (choose another with --addr)", cfg.Addr, err)
+		}
+		return ln, nil
+	}
+	log.Warn("address taken, using a free loopback port", "addr", cfg.Addr, "error", err)
+	return net.Listen("tcp", "127.0.0.1:0")
+}
+
+func createUser(ctx context.Context, svc *services, cfg config.Config, stdin io.Reader, stdout, stderr io.Writer) error {
+	pw := ""
+	generated := false
+	if cfg.PasswordStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read password from stdin: %w", err)
+		}
+		pw = strings.TrimRight(line, "\r\n")
+	} else {
+		pw, generated = auth.RandomPassword(), true
+	}
+	u, err := svc.auth.CreateUser(ctx, auth.NewUser{Login: cfg.Login, Password: pw, Admin: cfg.Admin})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "created user %q (id %d, admin %t)\n", u.Login, u.ID, u.Admin)
+	if generated {
+		fmt.Fprintf(stderr, "hookpost: password for %q: %s (shown only this once)\n", u.Login, pw)
+	}
+	return nil
+}

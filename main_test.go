@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookpost/hookpost/backend/config"
+)
+
+func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errb, func(string) string { return "" })
+	return code, out.String(), errb.String()
+}
+
+func TestCommands(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "cli.db")
+
+	if code, out, _ := runCLI(t, "", "version"); code != 0 || !strings.HasPrefix(out, "hookpost ") {
+		t.Errorf("version: %d %q", code, out)
+	}
+	if code, out, _ := runCLI(t, "", "--help"); code != 0 || !strings.Contains(out, "hookpost serve") {
+		t.Errorf("--help: %d %q", code, out)
+	}
+	code, _, errOut := runCLI(t, "", "desktop", "--db", db)
+	if code != 2 || !strings.Contains(errOut, "hookpost serve") || strings.Count(errOut, "\n") != 1 {
+		t.Errorf("desktop in the headless build: %d %q", code, errOut)
+	}
+	for _, args := range [][]string{{"serve", "--bogus"}, {"serve", "--addr", "nope"}, {"nonsense"}, {"serve", "--log-format", "xml"}} {
+		code, out, errOut := runCLI(t, "", args...)
+		if code != 2 || out != "" || strings.Count(errOut, "\n") != 1 {
+			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
+		}
+	}
+	if code, _, errOut := runCLI(t, "", "migrate", "--db", db); code != 0 {
+		t.Fatalf("migrate: %d %s", code, errOut)
+	}
+	if code, out, errOut := runCLI(t, "a long enough password\n", "user", "create", "--login", "bob", "--admin", "--password-stdin", "--db", db); code != 0 || !strings.Contains(out, `"bob"`) {
+		t.Fatalf("user create: %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, "short\n", "user", "create", "--login", "carl", "--password-stdin", "--db", db); code != 1 || !strings.Contains(errOut, "password") {
+		t.Errorf("short password: %d %s", code, errOut)
+	}
+	if code, _, errOut := runCLI(t, "", "user", "create", "--login", "BOB", "--db", db); code != 1 || !strings.Contains(errOut, "already been taken") {
+		t.Errorf("duplicate login: %d %s", code, errOut)
+	}
+	code, out, errOut := runCLI(t, "", "token", "create", "--user", "bob", "--name", "ci", "--db", db)
+	if code != 0 || !regexp.MustCompile(`^hp_[0-9a-f]{64}\n$`).MatchString(out) {
+		t.Fatalf("token create must print the token alone: %d %q %s", code, out, errOut)
+	}
+	if code, _, errOut := runCLI(t, "", "token", "create", "--user", "nobody", "--db", db); code != 1 || !strings.Contains(errOut, "nobody") {
+		t.Errorf("token for unknown user: %d %s", code, errOut)
+	}
+}
+
+func TestServeCreatesAdminAndShutsDown(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg, err := config.Parse([]string{"serve", "--db", filepath.Join(t.TempDir(), "s.db"), "--addr", addr}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var errOut bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- execute(ctx, cfg, strings.NewReader(""), io.Discard, &errOut, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
+	var res *http.Response
+	for range 100 {
+		if res, err = http.Get("http://" + addr + "/healthz"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("healthz: %v", err)
+	}
+	res.Body.Close()
+	m := regexp.MustCompile(`'admin' with password (\S+)`).FindStringSubmatch(errOut.String())
+	if m == nil {
+		t.Fatalf("no admin password on stderr: %q", errOut.String())
+	}
+	body := strings.NewReader(`{"login":"admin","password":"` + m[1] + `"}`)
+	res, err = http.Post("http://"+addr+"/api/auth/login", "application/json", body)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("login with the printed password: %v %v", err, res.Status)
+	}
+	res.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop within 10 s")
+	}
+}
