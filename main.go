@@ -44,7 +44,7 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	if app.GeneratingBindings {
 		// "wails build" runs this build only to write frontend/wailsjs.
-		if err := app.Run(app.New(nil, nil, "", slog.Default()), frontend.Dist()); err != nil {
+		if err := app.Run(context.Background(), app.New(nil, nil, "", slog.Default()), frontend.Dist()); err != nil {
 			fmt.Fprintln(stderr, "hookpost:", err)
 			return exitFailure
 		}
@@ -182,7 +182,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	log.Info("http server listening", "addr", addr, "db", cfg.DBPath, "version", version.Version)
 
 	if cfg.Command == config.CmdDesktop {
-		err = app.Run(app.New(svc.settings, svc.auth, addr, log), frontend.Dist())
+		err = app.Run(ctx, app.New(svc.settings, svc.auth, addr, log), frontend.Dist())
 	} else {
 		select {
 		case <-ctx.Done():

@@ -3,6 +3,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"io/fs"
 )
@@ -14,4 +15,4 @@ const Available = false
 var ErrNoDesktop = errors.New("this hookpost binary was built without the desktop window; run 'hookpost serve' for the HTTP server")
 
 // Run fails: the headless build has no window.
-func Run(*App, fs.FS) error { return ErrNoDesktop }
+func Run(context.Context, *App, fs.FS) error { return ErrNoDesktop }

@@ -56,10 +56,10 @@ func TestPragmas(t *testing.T) {
 		{"journal_mode", "wal"}, {"foreign_keys", "1"}, {"busy_timeout", "10000"},
 	} {
 		var got string
-		if err := st.DB.NewRaw("PRAGMA " + tc.pragma).Scan(ctx, &got); err != nil || got != tc.want {
+		if err := st.DB.NewRaw("PRAGMA "+tc.pragma).Scan(ctx, &got); err != nil || got != tc.want {
 			t.Errorf("writer %s = %q (%v), want %q", tc.pragma, got, err, tc.want)
 		}
-		if err := st.Read.NewRaw("PRAGMA " + tc.pragma).Scan(ctx, &got); err != nil || got != tc.want {
+		if err := st.Read.NewRaw("PRAGMA "+tc.pragma).Scan(ctx, &got); err != nil || got != tc.want {
 			t.Errorf("reader %s = %q (%v), want %q", tc.pragma, got, err, tc.want)
 		}
 	}

@@ -1,0 +1,315 @@
+export namespace auth {
+	
+	export class CreatedToken {
+	    id: number;
+	    name: string;
+	    last4: string;
+	    // Go type: time
+	    expiresAt?: any;
+	    // Go type: time
+	    lastUsedAt?: any;
+	    // Go type: time
+	    createdAt: any;
+	    token: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new CreatedToken(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.last4 = source["last4"];
+	        this.expiresAt = this.convertValues(source["expiresAt"], null);
+	        this.lastUsedAt = this.convertValues(source["lastUsedAt"], null);
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.token = source["token"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class NewToken {
+	    name: string;
+	    // Go type: time
+	    expiresAt?: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new NewToken(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.expiresAt = this.convertValues(source["expiresAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Token {
+	    id: number;
+	    name: string;
+	    last4: string;
+	    // Go type: time
+	    expiresAt?: any;
+	    // Go type: time
+	    lastUsedAt?: any;
+	    // Go type: time
+	    createdAt: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Token(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.last4 = source["last4"];
+	        this.expiresAt = this.convertValues(source["expiresAt"], null);
+	        this.lastUsedAt = this.convertValues(source["lastUsedAt"], null);
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace hal {
+	
+	export class Link {
+	    href?: string;
+	    title?: string;
+	    templated?: boolean;
+	    method?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Link(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.href = source["href"];
+	        this.title = source["title"];
+	        this.templated = source["templated"];
+	        this.method = source["method"];
+	    }
+	}
+	export class UserLinks {
+	    self?: Link;
+	    memberships?: Link;
+	    showUser?: Link;
+	    updateImmediately?: Link;
+	    lock?: Link;
+	    delete?: Link;
+	
+	    static createFrom(source: any = {}) {
+	        return new UserLinks(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.self = this.convertValues(source["self"], Link);
+	        this.memberships = this.convertValues(source["memberships"], Link);
+	        this.showUser = this.convertValues(source["showUser"], Link);
+	        this.updateImmediately = this.convertValues(source["updateImmediately"], Link);
+	        this.lock = this.convertValues(source["lock"], Link);
+	        this.delete = this.convertValues(source["delete"], Link);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class UserResource {
+	    _type: string;
+	    id: number;
+	    name: string;
+	    createdAt: string;
+	    updatedAt: string;
+	    login?: string;
+	    admin?: boolean;
+	    firstName?: string;
+	    lastName?: string;
+	    email?: string;
+	    avatar?: string;
+	    status?: string;
+	    language?: string;
+	    _links: UserLinks;
+	
+	    static createFrom(source: any = {}) {
+	        return new UserResource(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this._type = source["_type"];
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.createdAt = source["createdAt"];
+	        this.updatedAt = source["updatedAt"];
+	        this.login = source["login"];
+	        this.admin = source["admin"];
+	        this.firstName = source["firstName"];
+	        this.lastName = source["lastName"];
+	        this.email = source["email"];
+	        this.avatar = source["avatar"];
+	        this.status = source["status"];
+	        this.language = source["language"];
+	        this._links = this.convertValues(source["_links"], UserLinks);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace settings {
+	
+	export class Patch {
+	    restApiEnabled?: boolean;
+	    maxPageSize?: number;
+	    writeReadonlyAttributes?: boolean;
+	    docsEnabled?: boolean;
+	    corsEnabled?: boolean;
+	    corsOrigins?: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Patch(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.restApiEnabled = source["restApiEnabled"];
+	        this.maxPageSize = source["maxPageSize"];
+	        this.writeReadonlyAttributes = source["writeReadonlyAttributes"];
+	        this.docsEnabled = source["docsEnabled"];
+	        this.corsEnabled = source["corsEnabled"];
+	        this.corsOrigins = source["corsOrigins"];
+	    }
+	}
+	export class Settings {
+	    restApiEnabled: boolean;
+	    maxPageSize: number;
+	    writeReadonlyAttributes: boolean;
+	    docsEnabled: boolean;
+	    corsEnabled: boolean;
+	    corsOrigins: string[];
+	    // Go type: time
+	    updatedAt: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Settings(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.restApiEnabled = source["restApiEnabled"];
+	        this.maxPageSize = source["maxPageSize"];
+	        this.writeReadonlyAttributes = source["writeReadonlyAttributes"];
+	        this.docsEnabled = source["docsEnabled"];
+	        this.corsEnabled = source["corsEnabled"];
+	        this.corsOrigins = source["corsOrigins"];
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
