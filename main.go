@@ -20,9 +20,11 @@ import (
 	"github.com/hookpost/hookpost/app"
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/config"
+	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/httpapi"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/tracker"
 	"github.com/hookpost/hookpost/backend/version"
 	"github.com/hookpost/hookpost/frontend"
 )
@@ -106,6 +108,7 @@ type services struct {
 	store    *store.Store
 	settings *settings.Service
 	auth     *auth.Service
+	tracker  *tracker.Service
 }
 
 func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*services, error) {
@@ -131,7 +134,12 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*se
 		st.Close()
 		return nil, err
 	}
-	return &services{store: st, settings: set, auth: a}, nil
+	tr, err := tracker.New(ctx, st, set, time.Now, hal.EventPayload)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &services{store: st, settings: set, auth: a, tracker: tr}, nil
 }
 
 func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, stderr io.Writer, log *slog.Logger) error {
@@ -167,7 +175,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	if pw != "" {
 		fmt.Fprintf(stderr, "hookpost: created the administrator 'admin' with password %s\nhookpost: it is shown only this once: sign in and keep it safe.\n", pw)
 	}
-	web, err := httpapi.New(httpapi.Deps{Store: svc.store, Settings: svc.settings, Auth: svc.auth, Log: log,
+	web, err := httpapi.New(httpapi.Deps{Store: svc.store, Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Log: log,
 		Version: version.Version, SPA: frontend.Dist()})
 	if err != nil {
 		return err

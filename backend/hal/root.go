@@ -23,15 +23,17 @@ type RootLinks struct {
 	User            *Link `json:"user"`
 	UserPreferences *Link `json:"userPreferences"`
 	WorkPackages    *Link `json:"workPackages"`
+	Projects        *Link `json:"projects"`
 	Users           *Link `json:"users,omitempty"`
 }
 
 // NewRoot renders the root for viewer; the version is shown to administrators only.
 func NewRoot(viewer auth.User, version string) RootResource {
 	r := RootResource{Type: "Root", InstanceName: "Hookpost", Links: RootLinks{
-		Self: Href("/api/v3"), Configuration: Null(), Memberships: Null(), Priorities: Null(), Relations: Null(),
-		Statuses: Null(), TimeEntries: Null(), Types: Null(), User: Titled("/api/v3/users/"+itoa(viewer.ID), viewer.Name()),
-		UserPreferences: Null(), WorkPackages: Null(),
+		Self: Href("/api/v3"), Configuration: Null(), Memberships: Null(), Priorities: Href("/api/v3/priorities"), Relations: Null(),
+		Statuses: Href("/api/v3/statuses"), TimeEntries: Href("/api/v3/time_entries"), Types: Href("/api/v3/types"),
+		User: Titled("/api/v3/users/"+itoa(viewer.ID), viewer.Name()), UserPreferences: Null(), WorkPackages: Href("/api/v3/work_packages"),
+		Projects: Href("/api/v3/projects"),
 	}}
 	if viewer.Admin {
 		r.CoreVersion = version

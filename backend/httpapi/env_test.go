@@ -16,8 +16,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/tracker"
 )
 
 // env is a real Fiber app over a real SQLite file in a temp dir.
@@ -27,6 +29,7 @@ type env struct {
 	store    *store.Store
 	settings *settings.Service
 	auth     *auth.Service
+	tracker  *tracker.Service
 	clock    *clock
 	admin    auth.User
 	adminTok string
@@ -58,16 +61,20 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	tr, err := tracker.New(ctx, st, set, clk.now, hal.EventPayload)
+	if err != nil {
+		t.Fatal(err)
+	}
 	spa := fstest.MapFS{
 		"index.html":    {Data: []byte("<!doctype html><title>Hookpost</title>")},
 		"docs.html":     {Data: []byte("<!doctype html><title>Hookpost API docs</title>")},
 		"assets/app.js": {Data: []byte("console.log(1)")},
 	}
-	app, err := New(Deps{Store: st, Settings: set, Auth: a, Version: "test", SPA: spa, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Version: "test", SPA: spa, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, app: app, store: st, settings: set, auth: a, clock: clk}
+	e := &env{t: t, app: app, store: st, settings: set, auth: a, tracker: tr, clock: clk}
 	e.admin, e.adminTok = e.newUser("admin", true)
 	e.user, e.userTok = e.newUser("jane", false)
 	return e

@@ -8,6 +8,7 @@ import (
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/hal"
+	"github.com/hookpost/hookpost/backend/query"
 	"github.com/hookpost/hookpost/backend/settings"
 )
 
@@ -160,7 +161,7 @@ func (s *server) user(c *fiber.Ctx) error {
 }
 
 func (s *server) listUsers(c *fiber.Ctx) error {
-	page, err := hal.ParsePage(c.Query("offset"), c.Query("pageSize"), s.Settings.Current().MaxPageSize)
+	page, err := query.ParsePage(c.Query("offset"), c.Query("pageSize"), s.Settings.Current().MaxPageSize)
 	if err != nil {
 		return err
 	}

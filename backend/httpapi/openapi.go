@@ -20,6 +20,9 @@ type op struct {
 	errors       []int
 	hal          bool // application/hal+json
 	paged        bool // takes offset and pageSize
+	filters      bool // takes filters and sortBy
+	multipart    bool // body is multipart/form-data
+	binary       bool // answers a file
 	yaml         bool // answers YAML
 	html         bool // answers an HTML page
 	noAuth       bool
@@ -56,6 +59,12 @@ func buildOpenAPI(routes []route, version string) ([]byte, []byte, error) {
 		"tags": []obj{
 			{"name": "Root", "description": "API root, this document and the docs page"},
 			{"name": "Users", "description": "Users (OpenProject representation)"},
+			{"name": "Projects", "description": "Projects"},
+			{"name": "Work packages", "description": "Work packages; every change is recorded as an event"},
+			{"name": "Comments", "description": "Comments on work packages (Activity::Comment)"},
+			{"name": "Attachments", "description": "Files attached to work packages"},
+			{"name": "Time entries", "description": "Logged time"},
+			{"name": "Statuses, types, priorities", "description": "The values a work package links to"},
 			{"name": "Sign-in", "description": "Browser sessions for the SPA"},
 			{"name": "My account", "description": "The signed-in user's API tokens"},
 			{"name": "Administration", "description": "API settings (administrators only)"},
@@ -124,6 +133,10 @@ func buildOpenAPI(routes []route, version string) ([]byte, []byte, error) {
 			},
 		},
 	}
+	schemas := doc["components"].(obj)["schemas"].(obj)
+	for name, schema := range trackerSchemas() {
+		schemas[name] = schema
+	}
 	js, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return nil, nil, err
@@ -184,11 +197,20 @@ func operation(r route) obj {
 			obj{"name": "offset", "in": "query", "description": "1-based page number", "schema": obj{"type": "integer", "minimum": 1, "default": 1}},
 			obj{"name": "pageSize", "in": "query", "description": "Elements per page; -1 for the maximum, 0 for the total only; clamped to maxPageSize", "schema": obj{"type": "integer", "minimum": -1}})
 	}
+	if d.filters {
+		params = append(params,
+			obj{"name": "filters", "in": "query", "description": `OpenProject JSON filters, e.g. [{"status":{"operator":"=","values":["1"]}}]; operators =, !, ~, !~, >=, <=, <>d, *, !*`, "schema": obj{"type": "string"}},
+			obj{"name": "sortBy", "in": "query", "description": `JSON list of [field, "asc"|"desc"] pairs, e.g. [["updatedAt","desc"]]`, "schema": obj{"type": "string"}})
+	}
 	if params != nil {
 		o["parameters"] = params
 	}
 	if d.body != "" {
-		o["requestBody"] = obj{"required": true, "content": obj{"application/json": obj{"schema": ref(d.body)}}}
+		ct := "application/json"
+		if d.multipart {
+			ct = "multipart/form-data"
+		}
+		o["requestBody"] = obj{"required": true, "content": obj{ct: obj{"schema": ref(d.body)}}}
 	}
 	status := d.status
 	if status == 0 {
@@ -198,6 +220,8 @@ func operation(r route) obj {
 	switch {
 	case d.html:
 		success["content"] = obj{"text/html": obj{"schema": obj{"type": "string"}}}
+	case d.binary:
+		success["content"] = obj{"application/octet-stream": obj{"schema": obj{"type": "string", "contentMediaType": "application/octet-stream"}}}
 	case d.yaml:
 		success["content"] = obj{"text/vnd.yaml": obj{"schema": obj{"type": "string"}}}
 	case d.resp != "":

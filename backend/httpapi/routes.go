@@ -1,6 +1,10 @@
 package httpapi
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/hookpost/hookpost/backend/hal"
+)
 
 // route is one entry of the route table; doc feeds the OpenAPI document.
 type route struct {
@@ -32,6 +36,41 @@ func (s *server) routes() []route {
 		{"GET", "/api/v3/users", adminOnly, s.listUsers, op{tag: "Users", summary: "List users (administrators only)", resp: "UserCollection", errors: []int{400, 401, 403}, hal: true, paged: true}},
 		{"GET", "/api/v3/users/me", signedIn, s.me, op{tag: "Users", summary: "The current user", resp: "User", errors: []int{401}, hal: true}},
 		{"GET", "/api/v3/users/:id", signedIn, s.user, op{tag: "Users", summary: "A user", resp: "User", errors: []int{401, 404}, hal: true}},
+
+		{"GET", "/api/v3/projects", signedIn, s.listProjects, op{tag: "Projects", summary: "List projects", resp: "ProjectCollection", errors: []int{400, 401}, hal: true, paged: true, filters: true}},
+		{"POST", "/api/v3/projects", signedIn, s.createProject, op{tag: "Projects", summary: "Create a project (administrators)", body: "ProjectWrite", resp: "Project", status: 201, errors: []int{400, 401, 403, 415, 422}, hal: true}},
+		{"GET", "/api/v3/projects/:id", signedIn, s.getProject, op{tag: "Projects", summary: "A project", resp: "Project", errors: []int{401, 404}, hal: true}},
+		{"PATCH", "/api/v3/projects/:id", signedIn, s.updateProject, op{tag: "Projects", summary: "Change a project (administrators)", body: "ProjectWrite", resp: "Project", errors: []int{400, 401, 403, 404, 415, 422}, hal: true}},
+		{"DELETE", "/api/v3/projects/:id", signedIn, s.deleteProject, op{tag: "Projects", summary: "Delete a project with its work packages (administrators)", status: 204, errors: []int{401, 403, 404, 422}}},
+		{"GET", "/api/v3/projects/:id/work_packages", signedIn, s.listWorkPackages, op{tag: "Work packages", summary: "List a project's work packages", resp: "WorkPackageCollection", errors: []int{400, 401, 404}, hal: true, paged: true, filters: true}},
+		{"POST", "/api/v3/projects/:id/work_packages", signedIn, s.createWorkPackage, op{tag: "Work packages", summary: "Create a work package in a project", body: "WorkPackageWrite", resp: "WorkPackage", status: 201, errors: []int{400, 401, 404, 415, 422}, hal: true}},
+
+		{"GET", "/api/v3/work_packages", signedIn, s.listWorkPackages, op{tag: "Work packages", summary: "List work packages", resp: "WorkPackageCollection", errors: []int{400, 401}, hal: true, paged: true, filters: true}},
+		{"POST", "/api/v3/work_packages", signedIn, s.createWorkPackage, op{tag: "Work packages", summary: "Create a work package", body: "WorkPackageWrite", resp: "WorkPackage", status: 201, errors: []int{400, 401, 415, 422}, hal: true}},
+		{"GET", "/api/v3/work_packages/:id", signedIn, s.getWorkPackage, op{tag: "Work packages", summary: "A work package, with its linked resources embedded", resp: "WorkPackage", errors: []int{401, 404}, hal: true}},
+		{"PATCH", "/api/v3/work_packages/:id", signedIn, s.updateWorkPackage, op{tag: "Work packages", summary: "Change a work package (send its lockVersion)", body: "WorkPackageWrite", resp: "WorkPackage", errors: []int{400, 401, 404, 409, 415, 422}, hal: true}},
+		{"DELETE", "/api/v3/work_packages/:id", signedIn, s.deleteWorkPackage, op{tag: "Work packages", summary: "Delete a work package", status: 204, errors: []int{401, 404}}},
+		{"GET", "/api/v3/work_packages/:id/activities", signedIn, s.listActivities, op{tag: "Comments", summary: "A work package's comments", resp: "ActivityCollection", errors: []int{401, 404}, hal: true}},
+		{"POST", "/api/v3/work_packages/:id/activities", signedIn, s.addComment, op{tag: "Comments", summary: "Comment on a work package", body: "CommentWrite", resp: "Activity", status: 201, errors: []int{400, 401, 404, 415, 422}, hal: true}},
+		{"GET", "/api/v3/activities/:id", signedIn, s.getActivity, op{tag: "Comments", summary: "A comment", resp: "Activity", errors: []int{401, 404}, hal: true}},
+		{"GET", "/api/v3/work_packages/:id/attachments", signedIn, s.listAttachments, op{tag: "Attachments", summary: "A work package's attachments", resp: "AttachmentCollection", errors: []int{401, 404}, hal: true}},
+		{"POST", "/api/v3/work_packages/:id/attachments", signedIn, s.addAttachment, op{tag: "Attachments", summary: "Attach a file (multipart: metadata and file)", body: "AttachmentUpload", multipart: true, resp: "Attachment", status: 201, errors: []int{400, 401, 404, 413, 415, 422}, hal: true}},
+		{"GET", "/api/v3/attachments/:id", signedIn, s.getAttachment, op{tag: "Attachments", summary: "An attachment's metadata", resp: "Attachment", errors: []int{401, 404}, hal: true}},
+		{"GET", "/api/v3/attachments/:id/content", signedIn, s.attachmentContent, op{tag: "Attachments", summary: "Download an attachment's file", binary: true, errors: []int{401, 404}}},
+		{"DELETE", "/api/v3/attachments/:id", signedIn, s.deleteAttachment, op{tag: "Attachments", summary: "Delete an attachment (its author or an administrator)", status: 204, errors: []int{401, 403, 404}}},
+
+		{"GET", "/api/v3/time_entries", signedIn, s.listTimeEntries, op{tag: "Time entries", summary: "List time entries", resp: "TimeEntryCollection", errors: []int{400, 401}, hal: true, paged: true, filters: true}},
+		{"POST", "/api/v3/time_entries", signedIn, s.createTimeEntry, op{tag: "Time entries", summary: "Log time", body: "TimeEntryWrite", resp: "TimeEntry", status: 201, errors: []int{400, 401, 415, 422}, hal: true}},
+		{"GET", "/api/v3/time_entries/:id", signedIn, s.getTimeEntry, op{tag: "Time entries", summary: "A time entry", resp: "TimeEntry", errors: []int{401, 404}, hal: true}},
+		{"PATCH", "/api/v3/time_entries/:id", signedIn, s.updateTimeEntry, op{tag: "Time entries", summary: "Change a time entry (its user or an administrator)", body: "TimeEntryWrite", resp: "TimeEntry", errors: []int{400, 401, 403, 404, 415, 422}, hal: true}},
+		{"DELETE", "/api/v3/time_entries/:id", signedIn, s.deleteTimeEntry, op{tag: "Time entries", summary: "Delete a time entry (its user or an administrator)", status: 204, errors: []int{401, 403, 404}}},
+
+		{"GET", "/api/v3/statuses", signedIn, s.listStatuses, op{tag: "Statuses, types, priorities", summary: "List statuses", resp: "StatusCollection", errors: []int{401}, hal: true}},
+		{"GET", "/api/v3/statuses/:id", signedIn, enumHandler(s.Tracker.Status, hal.Status), op{tag: "Statuses, types, priorities", summary: "A status", resp: "Status", errors: []int{401, 404}, hal: true}},
+		{"GET", "/api/v3/types", signedIn, s.listTypes, op{tag: "Statuses, types, priorities", summary: "List types", resp: "TypeCollection", errors: []int{401}, hal: true}},
+		{"GET", "/api/v3/types/:id", signedIn, enumHandler(s.Tracker.Type, hal.Type), op{tag: "Statuses, types, priorities", summary: "A type", resp: "Type", errors: []int{401, 404}, hal: true}},
+		{"GET", "/api/v3/priorities", signedIn, s.listPriorities, op{tag: "Statuses, types, priorities", summary: "List priorities", resp: "PriorityCollection", errors: []int{401}, hal: true}},
+		{"GET", "/api/v3/priorities/:id", signedIn, enumHandler(s.Tracker.Priority, hal.Priority), op{tag: "Statuses, types, priorities", summary: "A priority", resp: "Priority", errors: []int{401, 404}, hal: true}},
 
 		{"GET", "/api/v3/openapi.json", public, s.openAPI, op{tag: "Root", summary: "This OpenAPI document (JSON)", resp: "OpenAPI", noAuth: true}},
 		{"GET", "/api/v3/spec.json", public, s.openAPI, op{tag: "Root", summary: "This OpenAPI document (JSON)", resp: "OpenAPI", noAuth: true}},

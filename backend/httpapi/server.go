@@ -19,6 +19,7 @@ import (
 	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/tracker"
 )
 
 // Deps are the services the HTTP shell calls.
@@ -26,6 +27,7 @@ type Deps struct {
 	Store    *store.Store
 	Settings *settings.Service
 	Auth     *auth.Service
+	Tracker  *tracker.Service
 	Log      *slog.Logger
 	Version  string
 	// SPA is the built frontend (index.html, docs.html, assets/); it may be
@@ -52,8 +54,10 @@ func New(d Deps) (*fiber.App, error) {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		BodyLimit:             4 << 20,
-		JSONEncoder:           encodeJSON,
+		// Attachments may be 16 MiB; larger bodies up to twice that get a
+		// clear 413 from the handler, beyond it fasthttp refuses them.
+		BodyLimit:   2 * tracker.MaxAttachmentSize,
+		JSONEncoder: encodeJSON,
 	})
 	app.Use(s.recoverPanic, s.logRequest, s.commonHeaders, s.cors)
 	routes := s.routes()

@@ -1,0 +1,380 @@
+package hal
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/url"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/outbox"
+	"github.com/hookpost/hookpost/backend/tracker"
+)
+
+// Formattable is OpenProject's formatted text.
+type Formattable struct {
+	Format string `json:"format"`
+	Raw    string `json:"raw"`
+	HTML   string `json:"html"`
+}
+
+// Markdown renders raw markdown text as a Formattable. The HTML is the text
+// escaped, with paragraphs and line breaks kept.
+func Markdown(raw string) Formattable {
+	f := Formattable{Format: "markdown", Raw: raw}
+	if strings.TrimSpace(raw) == "" {
+		return f
+	}
+	var b strings.Builder
+	for _, para := range strings.Split(strings.ReplaceAll(raw, "\r\n", "\n"), "\n\n") {
+		if strings.TrimSpace(para) == "" {
+			continue
+		}
+		b.WriteString(`<p class="op-uc-p">`)
+		b.WriteString(strings.ReplaceAll(html.EscapeString(strings.Trim(para, "\n")), "\n", "<br>"))
+		b.WriteString("</p>")
+	}
+	f.HTML = b.String()
+	return f
+}
+
+// Links is a resource's _links, in the order they were added.
+type Links map[string]any
+
+// EventViewer is whom webhook payloads are rendered for: it sees every
+// project, but no user's login or e-mail address.
+var EventViewer = auth.User{Admin: false}
+
+// StatusResource is a status.
+type StatusResource struct {
+	Type             string  `json:"_type"`
+	ID               int64   `json:"id"`
+	Name             string  `json:"name"`
+	IsClosed         bool    `json:"isClosed"`
+	Color            *string `json:"color"`
+	IsDefault        bool    `json:"isDefault"`
+	IsReadonly       bool    `json:"isReadonly"`
+	DefaultDoneRatio int     `json:"defaultDoneRatio"`
+	Position         int     `json:"position"`
+	Links            Links   `json:"_links"`
+}
+
+// Status renders a status.
+func Status(s tracker.Status) StatusResource {
+	return StatusResource{Type: "Status", ID: s.ID, Name: s.Name, IsClosed: s.IsClosed, Color: s.Color, IsDefault: s.IsDefault,
+		IsReadonly: s.IsReadonly, DefaultDoneRatio: s.DefaultDoneRatio, Position: s.Position,
+		Links: Links{"self": Titled("/api/v3/statuses/"+itoa(s.ID), s.Name)}}
+}
+
+// TypeResource is a work package type.
+type TypeResource struct {
+	Type        string  `json:"_type"`
+	ID          int64   `json:"id"`
+	Name        string  `json:"name"`
+	Color       *string `json:"color"`
+	Position    int     `json:"position"`
+	IsDefault   bool    `json:"isDefault"`
+	IsMilestone bool    `json:"isMilestone"`
+	CreatedAt   string  `json:"createdAt"`
+	UpdatedAt   string  `json:"updatedAt"`
+	Links       Links   `json:"_links"`
+}
+
+// Type renders a type.
+func Type(t tracker.Type) TypeResource {
+	return TypeResource{Type: "Type", ID: t.ID, Name: t.Name, Color: t.Color, Position: t.Position, IsDefault: t.IsDefault,
+		IsMilestone: t.IsMilestone, CreatedAt: DateTime(t.CreatedAt), UpdatedAt: DateTime(t.UpdatedAt),
+		Links: Links{"self": Titled("/api/v3/types/"+itoa(t.ID), t.Name)}}
+}
+
+// PriorityResource is a priority.
+type PriorityResource struct {
+	Type      string `json:"_type"`
+	ID        int64  `json:"id"`
+	Name      string `json:"name"`
+	Position  int    `json:"position"`
+	IsDefault bool   `json:"isDefault"`
+	IsActive  bool   `json:"isActive"`
+	Links     Links  `json:"_links"`
+}
+
+// Priority renders a priority.
+func Priority(p tracker.Priority) PriorityResource {
+	return PriorityResource{Type: "Priority", ID: p.ID, Name: p.Name, Position: p.Position, IsDefault: p.IsDefault, IsActive: p.IsActive,
+		Links: Links{"self": Titled("/api/v3/priorities/"+itoa(p.ID), p.Name)}}
+}
+
+// ProjectResource is a project.
+type ProjectResource struct {
+	Type              string       `json:"_type"`
+	ID                int64        `json:"id"`
+	Identifier        string       `json:"identifier"`
+	Name              string       `json:"name"`
+	Active            bool         `json:"active"`
+	Public            bool         `json:"public"`
+	Description       Formattable  `json:"description"`
+	StatusExplanation Formattable  `json:"statusExplanation"`
+	CreatedAt         string       `json:"createdAt"`
+	UpdatedAt         string       `json:"updatedAt"`
+	Links             ProjectLinks `json:"_links"`
+}
+
+// ProjectLinks are a project's links.
+type ProjectLinks struct {
+	Self                         *Link  `json:"self"`
+	Update                       *Link  `json:"update,omitempty"`
+	UpdateImmediately            *Link  `json:"updateImmediately,omitempty"`
+	Delete                       *Link  `json:"delete,omitempty"`
+	CreateWorkPackage            *Link  `json:"createWorkPackage"`
+	CreateWorkPackageImmediately *Link  `json:"createWorkPackageImmediately"`
+	Categories                   *Link  `json:"categories"`
+	Types                        *Link  `json:"types"`
+	Versions                     *Link  `json:"versions"`
+	Memberships                  *Link  `json:"memberships"`
+	WorkPackages                 *Link  `json:"workPackages"`
+	Parent                       *Link  `json:"parent"`
+	Status                       *Link  `json:"status"`
+	Ancestors                    []Link `json:"ancestors"`
+	Storages                     []Link `json:"storages"`
+}
+
+// Project renders a project for viewer.
+func Project(p tracker.Project, viewer auth.User) ProjectResource {
+	self := "/api/v3/projects/" + itoa(p.ID)
+	r := ProjectResource{Type: "Project", ID: p.ID, Identifier: p.Identifier, Name: p.Name, Active: p.Active, Public: p.Public,
+		Description: Markdown(p.Description), StatusExplanation: Markdown(""), CreatedAt: DateTime(p.CreatedAt), UpdatedAt: DateTime(p.UpdatedAt),
+		Links: ProjectLinks{Self: Titled(self, p.Name), CreateWorkPackage: Action(self+"/work_packages/form", "post"),
+			CreateWorkPackageImmediately: Action(self+"/work_packages", "post"), Categories: Href(self + "/categories"),
+			Types: Href("/api/v3/types"), Versions: Null(), Memberships: Null(), WorkPackages: Href(self + "/work_packages"),
+			Parent: Null(), Status: Null(), Ancestors: []Link{}, Storages: []Link{}}}
+	if p.Parent != nil {
+		r.Links.Parent = Titled("/api/v3/projects/"+itoa(p.Parent.ID), p.Parent.Name)
+		r.Links.Ancestors = []Link{*r.Links.Parent}
+	}
+	if viewer.Admin {
+		r.Links.Update = Action(self+"/form", "post")
+		r.Links.UpdateImmediately = Action(self, "patch")
+		r.Links.Delete = Action(self, "delete")
+	}
+	return r
+}
+
+// WorkPackageResource is a work package.
+type WorkPackageResource struct {
+	Type           string               `json:"_type"`
+	ID             int64                `json:"id"`
+	LockVersion    int                  `json:"lockVersion"`
+	Subject        string               `json:"subject"`
+	Description    Formattable          `json:"description"`
+	ScheduleManual bool                 `json:"scheduleManually"`
+	StartDate      *string              `json:"startDate"`
+	DueDate        *string              `json:"dueDate"`
+	EstimatedTime  *string              `json:"estimatedTime"`
+	SpentTime      string               `json:"spentTime"`
+	PercentageDone *int                 `json:"percentageDone"`
+	CreatedAt      string               `json:"createdAt"`
+	UpdatedAt      string               `json:"updatedAt"`
+	Links          Links                `json:"_links"`
+	Embedded       *WorkPackageEmbedded `json:"_embedded,omitempty"`
+}
+
+// WorkPackageEmbedded are the resources a work package embeds.
+type WorkPackageEmbedded struct {
+	Project  ProjectResource  `json:"project"`
+	Type     TypeResource     `json:"type"`
+	Status   StatusResource   `json:"status"`
+	Priority PriorityResource `json:"priority"`
+	Author   UserResource     `json:"author"`
+	Assignee *UserResource    `json:"assignee,omitempty"`
+}
+
+// WorkPackage renders a work package for viewer; embed adds the linked
+// resources under _embedded, as OpenProject's single representation and
+// webhook payloads have them.
+func WorkPackage(v tracker.WorkPackageView, viewer auth.User, embed bool) WorkPackageResource {
+	self := "/api/v3/work_packages/" + itoa(v.ID)
+	r := WorkPackageResource{Type: "WorkPackage", ID: v.ID, LockVersion: v.LockVersion, Subject: v.Subject,
+		Description: Markdown(v.Description), StartDate: v.StartDate, DueDate: v.DueDate, SpentTime: Hours(v.SpentHours),
+		PercentageDone: v.DoneRatio, CreatedAt: DateTime(v.CreatedAt), UpdatedAt: DateTime(v.UpdatedAt)}
+	if v.EstimatedHours != nil {
+		est := Hours(*v.EstimatedHours)
+		r.EstimatedTime = &est
+	}
+	assignee := Null()
+	if v.Assignee != nil {
+		assignee = Titled("/api/v3/users/"+itoa(v.Assignee.ID), v.Assignee.Name())
+	}
+	r.Links = Links{
+		"self":              Titled(self, v.Subject),
+		"schema":            Href("/api/v3/work_packages/schemas/" + itoa(v.ProjectID) + "-" + itoa(v.TypeID)),
+		"update":            Action(self+"/form", "post"),
+		"updateImmediately": Action(self, "patch"),
+		"delete":            Action(self, "delete"),
+		"addComment":        Action(self+"/activities", "post"),
+		"activities":        Href(self + "/activities"),
+		"attachments":       Href(self + "/attachments"),
+		"addAttachment":     Action(self+"/attachments", "post"),
+		"timeEntries":       Href("/api/v3/time_entries?filters=" + url.QueryEscape(`[{"workPackage":{"operator":"=","values":["`+itoa(v.ID)+`"]}}]`)),
+		"logTime":           Action("/api/v3/time_entries", "post"),
+		"project":           Titled("/api/v3/projects/"+itoa(v.ProjectID), v.Project.Name),
+		"type":              Titled("/api/v3/types/"+itoa(v.TypeID), v.Type.Name),
+		"status":            Titled("/api/v3/statuses/"+itoa(v.StatusID), v.Status.Name),
+		"priority":          Titled("/api/v3/priorities/"+itoa(v.PriorityID), v.Priority.Name),
+		"author":            Titled("/api/v3/users/"+itoa(v.AuthorID), v.Author.Name()),
+		"assignee":          assignee,
+		"responsible":       Null(),
+		"parent":            Null(),
+		"version":           Null(),
+		"category":          Null(),
+		"ancestors":         []Link{},
+		"children":          []Link{},
+	}
+	if embed {
+		e := &WorkPackageEmbedded{Project: Project(v.Project, viewer), Type: Type(v.Type), Status: Status(v.Status),
+			Priority: Priority(v.Priority), Author: User(v.Author, viewer)}
+		if v.Assignee != nil {
+			a := User(*v.Assignee, viewer)
+			e.Assignee = &a
+		}
+		r.Embedded = e
+	}
+	return r
+}
+
+// CommentResource is OpenProject's Activity::Comment.
+type CommentResource struct {
+	Type      string        `json:"_type"`
+	ID        int64         `json:"id"`
+	Version   int           `json:"version"`
+	Comment   Formattable   `json:"comment"`
+	Details   []Formattable `json:"details"`
+	Internal  bool          `json:"internal"`
+	CreatedAt string        `json:"createdAt"`
+	UpdatedAt string        `json:"updatedAt"`
+	Links     Links         `json:"_links"`
+}
+
+// Comment renders a comment.
+func Comment(c tracker.CommentView) CommentResource {
+	return CommentResource{Type: "Activity::Comment", ID: c.ID, Version: c.Version, Comment: Markdown(c.Comment.Comment),
+		Details: []Formattable{}, CreatedAt: DateTime(c.CreatedAt), UpdatedAt: DateTime(c.UpdatedAt),
+		Links: Links{
+			"self":        Href("/api/v3/activities/" + itoa(c.ID)),
+			"workPackage": Titled("/api/v3/work_packages/"+itoa(c.WorkPackageID), c.WorkPackage.Subject),
+			"user":        Titled("/api/v3/users/"+itoa(c.UserID), c.User.Name()),
+		}}
+}
+
+// TimeEntryResource is a time entry.
+type TimeEntryResource struct {
+	Type      string      `json:"_type"`
+	ID        int64       `json:"id"`
+	Comment   Formattable `json:"comment"`
+	SpentOn   string      `json:"spentOn"`
+	Hours     string      `json:"hours"`
+	Ongoing   bool        `json:"ongoing"`
+	CreatedAt string      `json:"createdAt"`
+	UpdatedAt string      `json:"updatedAt"`
+	Links     Links       `json:"_links"`
+}
+
+// TimeEntry renders a time entry for viewer.
+func TimeEntry(t tracker.TimeEntryView, viewer auth.User) TimeEntryResource {
+	self := "/api/v3/time_entries/" + itoa(t.ID)
+	wp, entity := Null(), Titled("/api/v3/projects/"+itoa(t.ProjectID), t.Project.Name)
+	if t.WorkPackage != nil {
+		wp = Titled("/api/v3/work_packages/"+itoa(t.WorkPackage.ID), t.WorkPackage.Subject)
+		entity = wp
+	}
+	links := Links{
+		"self": Href(self), "project": Titled("/api/v3/projects/"+itoa(t.ProjectID), t.Project.Name),
+		"workPackage": wp, "entity": entity, "user": Titled("/api/v3/users/"+itoa(t.UserID), t.User.Name()),
+		"activity": Null(), "schema": Href("/api/v3/time_entries/schema"),
+	}
+	if viewer.Admin || viewer.ID == t.UserID {
+		links["updateImmediately"] = Action(self, "patch")
+		links["delete"] = Action(self, "delete")
+	}
+	return TimeEntryResource{Type: "TimeEntry", ID: t.ID, Comment: Markdown(t.Comment), SpentOn: t.SpentOn, Hours: Hours(t.Hours),
+		CreatedAt: DateTime(t.CreatedAt), UpdatedAt: DateTime(t.UpdatedAt), Links: links}
+}
+
+// AttachmentResource is an attachment's metadata.
+type AttachmentResource struct {
+	Type        string      `json:"_type"`
+	ID          int64       `json:"id"`
+	FileName    string      `json:"fileName"`
+	FileSize    int64       `json:"fileSize"`
+	Description Formattable `json:"description"`
+	Status      string      `json:"status"`
+	ContentType string      `json:"contentType"`
+	Digest      struct {
+		Algorithm string `json:"algorithm"`
+		Hash      string `json:"hash"`
+	} `json:"digest"`
+	CreatedAt string `json:"createdAt"`
+	Links     Links  `json:"_links"`
+}
+
+// Attachment renders an attachment for viewer.
+func Attachment(a tracker.AttachmentView, viewer auth.User) AttachmentResource {
+	self := "/api/v3/attachments/" + itoa(a.ID)
+	r := AttachmentResource{Type: "Attachment", ID: a.ID, FileName: a.FileName, FileSize: a.FileSize, Description: Markdown(a.Description),
+		Status: "uploaded", ContentType: a.ContentType, CreatedAt: DateTime(a.CreatedAt),
+		Links: Links{"self": Titled(self, a.FileName), "container": Titled("/api/v3/work_packages/"+itoa(a.WorkPackageID), a.WorkPackage.Subject),
+			"author": Titled("/api/v3/users/"+itoa(a.AuthorID), a.Author.Name()), "downloadLocation": Href(self + "/content")}}
+	r.Description.Format = "plain"
+	r.Digest.Algorithm, r.Digest.Hash = "md5", a.DigestMD5
+	if viewer.Admin || viewer.ID == a.AuthorID {
+		r.Links["delete"] = Action(self, "delete")
+	}
+	return r
+}
+
+// EventPayload renders the resource of an outbox event, read through db (the
+// change's transaction): the same representation GET answers, with
+// _embedded links, rendered for EventViewer.
+func EventPayload(ctx context.Context, svc *tracker.Service, db bun.IDB, key string, id int64) (json.RawMessage, error) {
+	{
+		var v any
+		switch key {
+		case outbox.KeyProject:
+			p, err := svc.LoadProject(ctx, db, id)
+			if err != nil {
+				return nil, err
+			}
+			v = Project(p, EventViewer)
+		case outbox.KeyWorkPackage:
+			wp, err := svc.LoadWorkPackage(ctx, db, id)
+			if err != nil {
+				return nil, err
+			}
+			v = WorkPackage(wp, EventViewer, true)
+		case outbox.KeyActivity:
+			c, err := svc.LoadComment(ctx, db, id)
+			if err != nil {
+				return nil, err
+			}
+			v = Comment(c)
+		case outbox.KeyTimeEntry:
+			t, err := svc.LoadTimeEntry(ctx, db, id)
+			if err != nil {
+				return nil, err
+			}
+			v = TimeEntry(t, EventViewer)
+		case outbox.KeyAttachment:
+			a, err := svc.LoadAttachment(ctx, db, id, false)
+			if err != nil {
+				return nil, err
+			}
+			v = Attachment(a, EventViewer)
+		default:
+			return nil, fmt.Errorf("no representation for %q", key)
+		}
+		return json.Marshal(v)
+	}
+}

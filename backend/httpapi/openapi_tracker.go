@@ -1,0 +1,92 @@
+package httpapi
+
+// Schemas of the tracker resources for the OpenAPI document.
+
+func links(required ...string) obj {
+	return obj{"type": "object", "required": required, "additionalProperties": obj{
+		"oneOf": []obj{ref("Link"), {"type": "array", "items": ref("Link")}}}}
+}
+
+func hrefLink(prefix string) obj {
+	return obj{"type": "object", "properties": obj{"href": obj{"type": []string{"string", "null"}, "examples": []string{prefix + "1"}}}}
+}
+
+func trackerSchemas() obj {
+	dateTime := obj{"type": "string", "format": "date-time"}
+	date := obj{"type": []string{"string", "null"}, "format": "date"}
+	duration := obj{"type": []string{"string", "null"}, "format": "duration", "examples": []string{"PT4H"}}
+	formattable := ref("Formattable")
+	return obj{
+		"Formattable": obj{"type": "object", "required": []string{"format"}, "properties": obj{
+			"format": obj{"enum": []string{"plain", "markdown", "custom"}}, "raw": obj{"type": "string"}, "html": obj{"type": "string", "readOnly": true}}},
+		"FormattableWrite": obj{"type": "object", "required": []string{"raw"}, "properties": obj{"raw": obj{"type": "string"}}},
+		"Status": obj{"type": "object", "required": []string{"_type", "id", "name", "_links"}, "properties": obj{
+			"_type": obj{"const": "Status"}, "id": obj{"type": "integer"}, "name": obj{"type": "string"}, "isClosed": obj{"type": "boolean"},
+			"color": obj{"type": []string{"string", "null"}}, "isDefault": obj{"type": "boolean"}, "isReadonly": obj{"type": "boolean"},
+			"defaultDoneRatio": obj{"type": "integer"}, "position": obj{"type": "integer"}, "_links": links("self")}},
+		"Type": obj{"type": "object", "required": []string{"_type", "id", "name", "_links"}, "properties": obj{
+			"_type": obj{"const": "Type"}, "id": obj{"type": "integer"}, "name": obj{"type": "string"}, "color": obj{"type": []string{"string", "null"}},
+			"position": obj{"type": "integer"}, "isDefault": obj{"type": "boolean"}, "isMilestone": obj{"type": "boolean"},
+			"createdAt": dateTime, "updatedAt": dateTime, "_links": links("self")}},
+		"Priority": obj{"type": "object", "required": []string{"_type", "id", "name", "_links"}, "properties": obj{
+			"_type": obj{"const": "Priority"}, "id": obj{"type": "integer"}, "name": obj{"type": "string"}, "position": obj{"type": "integer"},
+			"isDefault": obj{"type": "boolean"}, "isActive": obj{"type": "boolean"}, "_links": links("self")}},
+		"StatusCollection":   collectionSchema("Status"),
+		"TypeCollection":     collectionSchema("Type"),
+		"PriorityCollection": collectionSchema("Priority"),
+		"Project": obj{"type": "object", "required": []string{"_type", "id", "identifier", "name", "_links"}, "properties": obj{
+			"_type": obj{"const": "Project"}, "id": obj{"type": "integer"}, "identifier": obj{"type": "string"}, "name": obj{"type": "string"},
+			"active": obj{"type": "boolean"}, "public": obj{"type": "boolean"}, "description": formattable, "statusExplanation": formattable,
+			"createdAt": dateTime, "updatedAt": dateTime, "_links": links("self")}},
+		"ProjectCollection": collectionSchema("Project"),
+		"ProjectWrite": obj{"type": "object", "properties": obj{
+			"identifier": obj{"type": "string", "pattern": "^[a-z][a-z0-9_-]*$", "maxLength": 100}, "name": obj{"type": "string", "maxLength": 255},
+			"description": ref("FormattableWrite"), "active": obj{"type": "boolean"}, "public": obj{"type": "boolean"},
+			"createdAt": obj{"type": "string", "format": "date-time", "description": "On creation, by administrators, when writeReadonlyAttributes is on."},
+			"_links":    obj{"type": "object", "properties": obj{"parent": hrefLink("/api/v3/projects/")}}}},
+		"WorkPackage": obj{"type": "object", "required": []string{"_type", "id", "subject", "lockVersion", "_links"}, "properties": obj{
+			"_type": obj{"const": "WorkPackage"}, "id": obj{"type": "integer"}, "lockVersion": obj{"type": "integer"},
+			"subject": obj{"type": "string"}, "description": formattable, "scheduleManually": obj{"type": "boolean"},
+			"startDate": date, "dueDate": date, "estimatedTime": duration, "spentTime": obj{"type": "string", "format": "duration"},
+			"percentageDone": obj{"type": []string{"integer", "null"}, "minimum": 0, "maximum": 100},
+			"createdAt":      dateTime, "updatedAt": dateTime,
+			"_links": links("self", "schema", "ancestors", "author", "priority", "project", "status", "type"),
+			"_embedded": obj{"type": "object", "properties": obj{"project": ref("Project"), "type": ref("Type"), "status": ref("Status"),
+				"priority": ref("Priority"), "author": ref("User"), "assignee": ref("User")}}}},
+		"WorkPackageCollection": collectionSchema("WorkPackage"),
+		"WorkPackageWrite": obj{"type": "object", "properties": obj{
+			"subject": obj{"type": "string", "maxLength": 255}, "description": ref("FormattableWrite"),
+			"startDate": date, "dueDate": date, "estimatedTime": duration,
+			"percentageDone": obj{"type": []string{"integer", "null"}, "minimum": 0, "maximum": 100},
+			"lockVersion":    obj{"type": "integer", "description": "Required on PATCH: the lockVersion you read; 409 if it changed since."},
+			"createdAt":      obj{"type": "string", "format": "date-time", "description": "On creation, by administrators, when writeReadonlyAttributes is on."},
+			"_links": obj{"type": "object", "properties": obj{"project": hrefLink("/api/v3/projects/"), "type": hrefLink("/api/v3/types/"),
+				"status": hrefLink("/api/v3/statuses/"), "priority": hrefLink("/api/v3/priorities/"), "assignee": hrefLink("/api/v3/users/"),
+				"author": hrefLink("/api/v3/users/")}}}},
+		"Activity": obj{"type": "object", "required": []string{"_type", "id", "comment", "_links"}, "properties": obj{
+			"_type": obj{"const": "Activity::Comment"}, "id": obj{"type": "integer"}, "version": obj{"type": "integer"},
+			"comment": formattable, "details": obj{"type": "array", "items": formattable}, "internal": obj{"type": "boolean"},
+			"createdAt": dateTime, "updatedAt": dateTime, "_links": links("self", "workPackage", "user")}},
+		"ActivityCollection": collectionSchema("Activity"),
+		"CommentWrite":       obj{"type": "object", "required": []string{"comment"}, "properties": obj{"comment": ref("FormattableWrite")}},
+		"TimeEntry": obj{"type": "object", "required": []string{"_type", "id", "hours", "spentOn", "_links"}, "properties": obj{
+			"_type": obj{"const": "TimeEntry"}, "id": obj{"type": "integer"}, "comment": formattable,
+			"spentOn": obj{"type": "string", "format": "date"}, "hours": obj{"type": "string", "format": "duration"}, "ongoing": obj{"type": "boolean"},
+			"createdAt": dateTime, "updatedAt": dateTime, "_links": links("self", "project", "user", "activity", "entity")}},
+		"TimeEntryCollection": collectionSchema("TimeEntry"),
+		"TimeEntryWrite": obj{"type": "object", "properties": obj{
+			"hours": obj{"type": "string", "format": "duration", "examples": []string{"PT1H30M"}}, "spentOn": obj{"type": "string", "format": "date"},
+			"comment": ref("FormattableWrite"), "createdAt": obj{"type": "string", "format": "date-time"},
+			"_links": obj{"type": "object", "properties": obj{"project": hrefLink("/api/v3/projects/"),
+				"workPackage": hrefLink("/api/v3/work_packages/"), "user": hrefLink("/api/v3/users/")}}}},
+		"Attachment": obj{"type": "object", "required": []string{"_type", "id", "fileName", "fileSize", "contentType", "digest", "_links"}, "properties": obj{
+			"_type": obj{"const": "Attachment"}, "id": obj{"type": "integer"}, "fileName": obj{"type": "string"}, "fileSize": obj{"type": "integer"},
+			"description": formattable, "status": obj{"type": "string"}, "contentType": obj{"type": "string"},
+			"digest":    obj{"type": "object", "properties": obj{"algorithm": obj{"type": "string"}, "hash": obj{"type": "string"}}},
+			"createdAt": dateTime, "_links": links("self", "container", "author", "downloadLocation")}},
+		"AttachmentCollection": collectionSchema("Attachment"),
+		"AttachmentUpload": obj{"type": "object", "required": []string{"file"}, "properties": obj{
+			"metadata": obj{"type": "string", "description": `JSON: {"fileName": "report.pdf", "description": {"raw": "..."}}`},
+			"file":     obj{"type": "string", "contentMediaType": "application/octet-stream", "description": "The file; at most 16 MiB."}}},
+	}
+}

@@ -1,0 +1,489 @@
+package httpapi
+
+import (
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/hal"
+	"github.com/hookpost/hookpost/backend/query"
+	"github.com/hookpost/hookpost/backend/tracker"
+)
+
+// halBody returns the request body after checking that it is JSON.
+func halBody(c *fiber.Ctx) ([]byte, error) {
+	mt, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if mt != "application/json" && mt != "application/hal+json" {
+		return nil, &domain.RequestError{Status: fiber.StatusUnsupportedMediaType, Identifier: "TypeNotSupported",
+			Message: fmt.Sprintf("Expected Content-Type application/json, got %q.", c.Get(fiber.HeaderContentType))}
+	}
+	body := c.Body()
+	if len(strings.TrimSpace(string(body))) == 0 {
+		return []byte("{}"), nil
+	}
+	return body, nil
+}
+
+func (s *server) listParams(c *fiber.Ctx) (tracker.ListParams, error) {
+	page, err := query.ParsePage(c.Query("offset"), c.Query("pageSize"), s.Settings.Current().MaxPageSize)
+	return tracker.ListParams{Page: page, Filters: c.Query("filters"), SortBy: c.Query("sortBy")}, err
+}
+
+func created(c *fiber.Ctx, v any) error {
+	c.Status(fiber.StatusCreated)
+	return c.JSON(v, hal.MediaType)
+}
+
+// collection renders a list the service answered in full (comments, attachments).
+func collection[T any](c *fiber.Ctx, path string, elems []T) error {
+	page := query.Page{Offset: 1, Size: max(len(elems), 1)}
+	return c.JSON(hal.NewCollection(path, url.Values{}, page, len(elems), elems), hal.MediaType)
+}
+
+func mapSlice[A, B any](in []A, f func(A) B) []B {
+	out := make([]B, len(in))
+	for i, a := range in {
+		out[i] = f(a)
+	}
+	return out
+}
+
+// Projects.
+
+func (s *server) listProjects(c *fiber.Ctx) error {
+	p, err := s.listParams(c)
+	if err != nil {
+		return err
+	}
+	viewer := currentUser(c)
+	projects, total, err := s.Tracker.ListProjects(c.UserContext(), viewer, p)
+	if err != nil {
+		return err
+	}
+	elems := mapSlice(projects, func(x tracker.Project) hal.ProjectResource { return hal.Project(x, viewer) })
+	return s.hal(c, hal.NewCollection("/api/v3/projects", queryValues(c), p.Page, total, elems))
+}
+
+func (s *server) getProject(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.Tracker.Project(c.UserContext(), currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	return s.hal(c, hal.Project(p, currentUser(c)))
+}
+
+func (s *server) createProject(c *fiber.Ctx) error {
+	body, err := halBody(c)
+	if err != nil {
+		return err
+	}
+	in, err := hal.ParseProject(body)
+	if err != nil {
+		return err
+	}
+	p, err := s.Tracker.CreateProject(c.UserContext(), currentUser(c), in)
+	if err != nil {
+		return err
+	}
+	return created(c, hal.Project(p, currentUser(c)))
+}
+
+func (s *server) updateProject(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	body, err := halBody(c)
+	if err != nil {
+		return err
+	}
+	in, err := hal.ParseProject(body)
+	if err != nil {
+		return err
+	}
+	p, err := s.Tracker.UpdateProject(c.UserContext(), currentUser(c), id, in)
+	if err != nil {
+		return err
+	}
+	return s.hal(c, hal.Project(p, currentUser(c)))
+}
+
+func (s *server) deleteProject(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Tracker.DeleteProject(c.UserContext(), currentUser(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// Work packages.
+
+func (s *server) listWorkPackages(c *fiber.Ctx) error {
+	var projectID int64
+	base := "/api/v3/work_packages"
+	if c.Params("id") != "" {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		projectID, base = id, "/api/v3/projects/"+c.Params("id")+"/work_packages"
+	}
+	p, err := s.listParams(c)
+	if err != nil {
+		return err
+	}
+	viewer := currentUser(c)
+	wps, total, err := s.Tracker.ListWorkPackages(c.UserContext(), viewer, projectID, p)
+	if err != nil {
+		return err
+	}
+	elems := mapSlice(wps, func(v tracker.WorkPackageView) hal.WorkPackageResource { return hal.WorkPackage(v, viewer, false) })
+	return s.hal(c, hal.NewCollection(base, queryValues(c), p.Page, total, elems))
+}
+
+func (s *server) getWorkPackage(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	v, err := s.Tracker.WorkPackage(c.UserContext(), currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	return s.hal(c, hal.WorkPackage(v, currentUser(c), true))
+}
+
+func (s *server) createWorkPackage(c *fiber.Ctx) error {
+	body, err := halBody(c)
+	if err != nil {
+		return err
+	}
+	in, err := hal.ParseWorkPackage(body)
+	if err != nil {
+		return err
+	}
+	if c.Params("id") != "" {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		if in.ProjectID != nil && *in.ProjectID != id {
+			return domain.Invalid("project", "The project link must be this project (/api/v3/projects/%d) or left out.", id)
+		}
+		in.ProjectID = &id
+	}
+	v, err := s.Tracker.CreateWorkPackage(c.UserContext(), currentUser(c), in)
+	if err != nil {
+		return err
+	}
+	return created(c, hal.WorkPackage(v, currentUser(c), true))
+}
+
+func (s *server) updateWorkPackage(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	body, err := halBody(c)
+	if err != nil {
+		return err
+	}
+	in, err := hal.ParseWorkPackage(body)
+	if err != nil {
+		return err
+	}
+	v, err := s.Tracker.UpdateWorkPackage(c.UserContext(), currentUser(c), id, in)
+	if err != nil {
+		return err
+	}
+	return s.hal(c, hal.WorkPackage(v, currentUser(c), true))
+}
+
+func (s *server) deleteWorkPackage(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Tracker.DeleteWorkPackage(c.UserContext(), currentUser(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// Comments.
+
+func (s *server) listActivities(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	comments, err := s.Tracker.ListComments(c.UserContext(), currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	return collection(c, "/api/v3/work_packages/"+c.Params("id")+"/activities", mapSlice(comments, hal.Comment))
+}
+
+func (s *server) addComment(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	body, err := halBody(c)
+	if err != nil {
+		return err
+	}
+	text, err := hal.ParseComment(body)
+	if err != nil {
+		return err
+	}
+	cm, err := s.Tracker.AddComment(c.UserContext(), currentUser(c), id, text)
+	if err != nil {
+		return err
+	}
+	return created(c, hal.Comment(cm))
+}
+
+func (s *server) getActivity(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	cm, err := s.Tracker.Comment(c.UserContext(), currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	return s.hal(c, hal.Comment(cm))
+}
+
+// Time entries.
+
+func (s *server) listTimeEntries(c *fiber.Ctx) error {
+	p, err := s.listParams(c)
+	if err != nil {
+		return err
+	}
+	viewer := currentUser(c)
+	entries, total, err := s.Tracker.ListTimeEntries(c.UserContext(), viewer, p)
+	if err != nil {
+		return err
+	}
+	elems := mapSlice(entries, func(t tracker.TimeEntryView) hal.TimeEntryResource { return hal.TimeEntry(t, viewer) })
+	return s.hal(c, hal.NewCollection("/api/v3/time_entries", queryValues(c), p.Page, total, elems))
+}
+
+func (s *server) getTimeEntry(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	t, err := s.Tracker.TimeEntry(c.UserContext(), currentUser(c), id)
+	if err != nil {
+		return err
+	}
+	return s.hal(c, hal.TimeEntry(t, currentUser(c)))
+}
+
+func (s *server) createTimeEntry(c *fiber.Ctx) error {
+	body, err := halBody(c)
+	if err != nil {
+		return err
+	}
+	in, err := hal.ParseTimeEntry(body)
+	if err != nil {
+		return err
+	}
+	t, err := s.Tracker.CreateTimeEntry(c.UserContext(), currentUser(c), in)
+	if err != nil {
+		return err
+	}
+	return created(c, hal.TimeEntry(t, currentUser(c)))
+}
+
+func (s *server) updateTimeEntry(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	body, err := halBody(c)
+	if err != nil {
+		return err
+	}
+	in, err := hal.ParseTimeEntry(body)
+	if err != nil {
+		return err
+	}
+	t, err := s.Tracker.UpdateTimeEntry(c.UserContext(), currentUser(c), id, in)
+	if err != nil {
+		return err
+	}
+	return s.hal(c, hal.TimeEntry(t, currentUser(c)))
+}
+
+func (s *server) deleteTimeEntry(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Tracker.DeleteTimeEntry(c.UserContext(), currentUser(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// Attachments.
+
+func (s *server) listAttachments(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	viewer := currentUser(c)
+	list, err := s.Tracker.ListAttachments(c.UserContext(), viewer, id)
+	if err != nil {
+		return err
+	}
+	elems := mapSlice(list, func(a tracker.AttachmentView) hal.AttachmentResource { return hal.Attachment(a, viewer) })
+	return collection(c, "/api/v3/work_packages/"+c.Params("id")+"/attachments", elems)
+}
+
+// addAttachment takes OpenProject's multipart upload: a "metadata" part
+// ({"fileName": ..., "description": {"raw": ...}}) and a "file" part.
+func (s *server) addAttachment(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	mt, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if mt != "multipart/form-data" {
+		return &domain.RequestError{Status: fiber.StatusUnsupportedMediaType, Identifier: "TypeNotSupported",
+			Message: "Attachments are uploaded as multipart/form-data with a \"metadata\" and a \"file\" part."}
+	}
+	form, err := c.MultipartForm()
+	if err != nil {
+		return &domain.RequestError{Status: fiber.StatusBadRequest, Identifier: "InvalidRequestBody", Message: "The multipart body could not be read: " + err.Error() + "."}
+	}
+	files := form.File["file"]
+	if len(files) != 1 {
+		return domain.Invalid("file", "Exactly one \"file\" part is required.")
+	}
+	fh := files[0]
+	if fh.Size > tracker.MaxAttachmentSize {
+		return tracker.ErrTooLarge
+	}
+	in := tracker.NewAttachment{FileName: fh.Filename, ContentType: fh.Header.Get("Content-Type")}
+	if meta := form.Value["metadata"]; len(meta) > 0 {
+		var md struct {
+			FileName    string `json:"fileName"`
+			ContentType string `json:"contentType"`
+			Description struct {
+				Raw string `json:"raw"`
+			} `json:"description"`
+		}
+		if err := decodeStrict([]byte(meta[0]), &md); err != nil {
+			return domain.Invalid("metadata", "The metadata part must be JSON such as {\"fileName\": \"a.png\"}: %v.", err)
+		}
+		if md.FileName != "" {
+			in.FileName = md.FileName
+		}
+		if md.ContentType != "" {
+			in.ContentType = md.ContentType
+		}
+		in.Description = md.Description.Raw
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if in.Content, err = io.ReadAll(io.LimitReader(f, tracker.MaxAttachmentSize+1)); err != nil {
+		return err
+	}
+	if in.ContentType == "" || in.ContentType == "application/octet-stream" {
+		in.ContentType = http.DetectContentType(in.Content)
+	}
+	a, err := s.Tracker.AddAttachment(c.UserContext(), currentUser(c), id, in)
+	if err != nil {
+		return err
+	}
+	return created(c, hal.Attachment(a, currentUser(c)))
+}
+
+func (s *server) getAttachment(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.Tracker.Attachment(c.UserContext(), currentUser(c), id, false)
+	if err != nil {
+		return err
+	}
+	return s.hal(c, hal.Attachment(a, currentUser(c)))
+}
+
+func (s *server) attachmentContent(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	a, err := s.Tracker.Attachment(c.UserContext(), currentUser(c), id, true)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, a.ContentType)
+	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": a.FileName}))
+	c.Set("Content-Security-Policy", "sandbox")
+	return c.Send(a.Content)
+}
+
+func (s *server) deleteAttachment(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Tracker.DeleteAttachment(c.UserContext(), currentUser(c), id); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// Statuses, types, priorities.
+
+func (s *server) listStatuses(c *fiber.Ctx) error {
+	return collection(c, "/api/v3/statuses", mapSlice(s.Tracker.Statuses(), hal.Status))
+}
+
+func (s *server) listTypes(c *fiber.Ctx) error {
+	return collection(c, "/api/v3/types", mapSlice(s.Tracker.Types(), hal.Type))
+}
+
+func (s *server) listPriorities(c *fiber.Ctx) error {
+	return collection(c, "/api/v3/priorities", mapSlice(s.Tracker.Priorities(), hal.Priority))
+}
+
+func enumHandler[T, R any](get func(int64) (T, error), render func(T) R) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		v, err := get(id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(render(v), hal.MediaType)
+	}
+}

@@ -1,0 +1,152 @@
+package tracker
+
+import (
+	"context"
+	"crypto/md5"
+	"encoding/hex"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/outbox"
+)
+
+// MaxAttachmentSize is the largest file an attachment may hold.
+const MaxAttachmentSize = 16 << 20
+
+// ErrTooLarge is an upload over MaxAttachmentSize.
+var ErrTooLarge = &domain.RequestError{Status: 413, Identifier: "PropertyConstraintViolation",
+	Message: fmt.Sprintf("The file is too large: attachments may hold at most %d MiB.", MaxAttachmentSize>>20)}
+
+// NewAttachment is an upload.
+type NewAttachment struct {
+	FileName    string
+	ContentType string
+	Description string
+	Content     []byte
+}
+
+// AddAttachment attaches a file to a work package.
+func (s *Service) AddAttachment(ctx context.Context, viewer auth.User, workPackageID int64, in NewAttachment) (AttachmentView, error) {
+	v, err := s.WorkPackage(ctx, viewer, workPackageID)
+	if err != nil {
+		return AttachmentView{}, err
+	}
+	if len(in.Content) > MaxAttachmentSize {
+		return AttachmentView{}, ErrTooLarge
+	}
+	name := filepath.Base(strings.ReplaceAll(in.FileName, `\`, "/"))
+	var errs domain.ValidationErrors
+	if name == "" || name == "." || name == "/" {
+		errs = append(errs, domain.Invalid("fileName", "File name can't be blank."))
+	} else if utf8.RuneCountInString(name) > 255 {
+		errs = append(errs, domain.Invalid("fileName", "File name is too long (maximum is 255 characters)."))
+	}
+	if err := errs.Err(); err != nil {
+		return AttachmentView{}, err
+	}
+	ctype := in.ContentType
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	sum := md5.Sum(in.Content)
+	var id int64
+	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		a := Attachment{WorkPackageID: workPackageID, AuthorID: viewer.ID, FileName: name, FileSize: int64(len(in.Content)),
+			ContentType: ctype, Description: in.Description, DigestMD5: hex.EncodeToString(sum[:]), Content: in.Content, CreatedAt: s.stamp()}
+		if _, err := tx.NewInsert().Model(&a).Exec(ctx); err != nil {
+			return err
+		}
+		id = a.ID
+		return s.record(ctx, tx, outbox.AttachmentCreated, outbox.KeyAttachment, a.ID, v.ProjectID, viewer)
+	})
+	if err != nil {
+		return AttachmentView{}, err
+	}
+	return s.LoadAttachment(ctx, s.st.Read, id, false)
+}
+
+// LoadAttachment reads an attachment through db; content includes the file.
+func (s *Service) LoadAttachment(ctx context.Context, db bun.IDB, id int64, content bool) (AttachmentView, error) {
+	var a Attachment
+	q := db.NewSelect().Model(&a).Where("id = ?", id)
+	if !content {
+		q = q.ExcludeColumn("content")
+	}
+	if err := q.Scan(ctx); err != nil {
+		return AttachmentView{}, notFound(err)
+	}
+	views, err := s.attachmentViews(ctx, db, []Attachment{a})
+	if err != nil {
+		return AttachmentView{}, err
+	}
+	return views[0], nil
+}
+
+func (s *Service) attachmentViews(ctx context.Context, db bun.IDB, rows []Attachment) ([]AttachmentView, error) {
+	var userIDs []int64
+	for _, r := range rows {
+		userIDs = append(userIDs, r.AuthorID)
+	}
+	users, err := usersByID(ctx, db, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]AttachmentView, len(rows))
+	wps := map[int64]WorkPackage{}
+	for i, r := range rows {
+		wp, ok := wps[r.WorkPackageID]
+		if !ok {
+			if err := db.NewSelect().Model(&wp).Where("id = ?", r.WorkPackageID).Scan(ctx); err != nil {
+				return nil, notFound(err)
+			}
+			wps[r.WorkPackageID] = wp
+		}
+		views[i] = AttachmentView{Attachment: r, Author: users[r.AuthorID], WorkPackage: wp, ProjectID: wp.ProjectID}
+	}
+	return views, nil
+}
+
+// Attachment returns an attachment viewer may see; content includes the file.
+func (s *Service) Attachment(ctx context.Context, viewer auth.User, id int64, content bool) (AttachmentView, error) {
+	a, err := s.LoadAttachment(ctx, s.st.Read, id, content)
+	if err != nil {
+		return a, err
+	}
+	if _, err := s.WorkPackage(ctx, viewer, a.WorkPackageID); err != nil {
+		return AttachmentView{}, err
+	}
+	return a, nil
+}
+
+// ListAttachments returns a work package's attachments.
+func (s *Service) ListAttachments(ctx context.Context, viewer auth.User, workPackageID int64) ([]AttachmentView, error) {
+	if _, err := s.WorkPackage(ctx, viewer, workPackageID); err != nil {
+		return nil, err
+	}
+	var rows []Attachment
+	if err := s.st.Read.NewSelect().Model(&rows).ExcludeColumn("content").Where("work_package_id = ?", workPackageID).Order("id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	return s.attachmentViews(ctx, s.st.Read, rows)
+}
+
+// DeleteAttachment removes an attachment (its author's own, or any for an administrator).
+func (s *Service) DeleteAttachment(ctx context.Context, viewer auth.User, id int64) error {
+	a, err := s.Attachment(ctx, viewer, id, false)
+	if err != nil {
+		return err
+	}
+	if a.AuthorID != viewer.ID && !viewer.Admin {
+		return fmt.Errorf("only the author of the attachment, or an administrator, may delete it: %w", domain.ErrForbidden)
+	}
+	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.NewDelete().Model((*Attachment)(nil)).Where("id = ?", id).Exec(ctx)
+		return err
+	})
+}

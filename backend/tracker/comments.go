@@ -1,0 +1,108 @@
+package tracker
+
+import (
+	"context"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/outbox"
+)
+
+// MaxCommentLength bounds a comment's text.
+const MaxCommentLength = 100_000
+
+// AddComment comments on a work package.
+func (s *Service) AddComment(ctx context.Context, viewer auth.User, workPackageID int64, text string) (CommentView, error) {
+	v, err := s.WorkPackage(ctx, viewer, workPackageID)
+	if err != nil {
+		return CommentView{}, err
+	}
+	if strings.TrimSpace(text) == "" {
+		return CommentView{}, domain.Invalid("comment", "Comment can't be blank.")
+	}
+	if len(text) > MaxCommentLength {
+		return CommentView{}, domain.Invalid("comment", "Comment is too long (maximum is %d characters).", MaxCommentLength)
+	}
+	var id int64
+	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var version int
+		if err := tx.NewSelect().Table("comments").ColumnExpr("coalesce(max(version), 0) + 1").Where("work_package_id = ?", workPackageID).Scan(ctx, &version); err != nil {
+			return err
+		}
+		now := s.stamp()
+		c := Comment{WorkPackageID: workPackageID, UserID: viewer.ID, Comment: text, Version: version, CreatedAt: now, UpdatedAt: now}
+		if _, err := tx.NewInsert().Model(&c).Exec(ctx); err != nil {
+			return err
+		}
+		id = c.ID
+		return s.record(ctx, tx, outbox.CommentCreated, outbox.KeyActivity, c.ID, v.ProjectID, viewer)
+	})
+	if err != nil {
+		return CommentView{}, err
+	}
+	return s.LoadComment(ctx, s.st.Read, id)
+}
+
+// LoadComment reads a comment with its author and work package through db.
+func (s *Service) LoadComment(ctx context.Context, db bun.IDB, id int64) (CommentView, error) {
+	var c Comment
+	if err := db.NewSelect().Model(&c).Where("id = ?", id).Scan(ctx); err != nil {
+		return CommentView{}, notFound(err)
+	}
+	views, err := s.commentViews(ctx, db, []Comment{c})
+	if err != nil {
+		return CommentView{}, err
+	}
+	return views[0], nil
+}
+
+func (s *Service) commentViews(ctx context.Context, db bun.IDB, comments []Comment) ([]CommentView, error) {
+	var userIDs []int64
+	for _, c := range comments {
+		userIDs = append(userIDs, c.UserID)
+	}
+	users, err := usersByID(ctx, db, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]CommentView, len(comments))
+	wps := map[int64]WorkPackage{}
+	for i, c := range comments {
+		wp, ok := wps[c.WorkPackageID]
+		if !ok {
+			if err := db.NewSelect().Model(&wp).Where("id = ?", c.WorkPackageID).Scan(ctx); err != nil {
+				return nil, notFound(err)
+			}
+			wps[c.WorkPackageID] = wp
+		}
+		views[i] = CommentView{Comment: c, User: users[c.UserID], WorkPackage: wp, ProjectID: wp.ProjectID}
+	}
+	return views, nil
+}
+
+// Comment returns a comment viewer may see.
+func (s *Service) Comment(ctx context.Context, viewer auth.User, id int64) (CommentView, error) {
+	c, err := s.LoadComment(ctx, s.st.Read, id)
+	if err != nil {
+		return c, err
+	}
+	if _, err := s.WorkPackage(ctx, viewer, c.WorkPackageID); err != nil {
+		return CommentView{}, err
+	}
+	return c, nil
+}
+
+// ListComments returns a work package's comments, oldest first.
+func (s *Service) ListComments(ctx context.Context, viewer auth.User, workPackageID int64) ([]CommentView, error) {
+	if _, err := s.WorkPackage(ctx, viewer, workPackageID); err != nil {
+		return nil, err
+	}
+	var comments []Comment
+	if err := s.st.Read.NewSelect().Model(&comments).Where("work_package_id = ?", workPackageID).Order("id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	return s.commentViews(ctx, s.st.Read, comments)
+}

@@ -1,0 +1,174 @@
+// Package tracker owns the OpenProject data that Hookpost serves and sends
+// webhooks about: projects, work packages, their comments and attachments,
+// time entries, and the statuses, types and priorities work packages use.
+// Every write records its outbox event in the same transaction.
+package tracker
+
+import (
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hookpost/hookpost/backend/auth"
+)
+
+// Status is a work package status.
+type Status struct {
+	bun.BaseModel `bun:"table:statuses"`
+
+	ID               int64   `bun:"id,pk"`
+	Name             string  `bun:"name"`
+	IsClosed         bool    `bun:"is_closed"`
+	IsDefault        bool    `bun:"is_default"`
+	IsReadonly       bool    `bun:"is_readonly"`
+	Color            *string `bun:"color"`
+	DefaultDoneRatio int     `bun:"default_done_ratio"`
+	Position         int     `bun:"position"`
+}
+
+// Type is a work package type.
+type Type struct {
+	bun.BaseModel `bun:"table:types"`
+
+	ID          int64     `bun:"id,pk"`
+	Name        string    `bun:"name"`
+	Color       *string   `bun:"color"`
+	Position    int       `bun:"position"`
+	IsDefault   bool      `bun:"is_default"`
+	IsMilestone bool      `bun:"is_milestone"`
+	CreatedAt   time.Time `bun:"created_at"`
+	UpdatedAt   time.Time `bun:"updated_at"`
+}
+
+// Priority is a work package priority.
+type Priority struct {
+	bun.BaseModel `bun:"table:priorities"`
+
+	ID        int64   `bun:"id,pk"`
+	Name      string  `bun:"name"`
+	Color     *string `bun:"color"`
+	Position  int     `bun:"position"`
+	IsDefault bool    `bun:"is_default"`
+	IsActive  bool    `bun:"is_active"`
+}
+
+// Project is a project.
+type Project struct {
+	bun.BaseModel `bun:"table:projects"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	Identifier  string    `bun:"identifier"`
+	Name        string    `bun:"name"`
+	Description string    `bun:"description"`
+	Active      bool      `bun:"active"`
+	Public      bool      `bun:"public"`
+	ParentID    *int64    `bun:"parent_id"`
+	CreatedAt   time.Time `bun:"created_at"`
+	UpdatedAt   time.Time `bun:"updated_at"`
+
+	// Parent is loaded for rendering; nil without a parent.
+	Parent *Project `bun:"-"`
+}
+
+// WorkPackage is a work package row.
+type WorkPackage struct {
+	bun.BaseModel `bun:"table:work_packages"`
+
+	ID             int64     `bun:"id,pk,autoincrement"`
+	ProjectID      int64     `bun:"project_id"`
+	TypeID         int64     `bun:"type_id"`
+	StatusID       int64     `bun:"status_id"`
+	PriorityID     int64     `bun:"priority_id"`
+	AuthorID       int64     `bun:"author_id"`
+	AssigneeID     *int64    `bun:"assignee_id"`
+	Subject        string    `bun:"subject"`
+	Description    string    `bun:"description"`
+	StartDate      *string   `bun:"start_date"`
+	DueDate        *string   `bun:"due_date"`
+	EstimatedHours *float64  `bun:"estimated_hours"`
+	DoneRatio      *int      `bun:"done_ratio"`
+	LockVersion    int       `bun:"lock_version"`
+	CreatedAt      time.Time `bun:"created_at"`
+	UpdatedAt      time.Time `bun:"updated_at"`
+}
+
+// WorkPackageView is a work package with what its representation links to
+// and embeds.
+type WorkPackageView struct {
+	WorkPackage
+	Project    Project
+	Type       Type
+	Status     Status
+	Priority   Priority
+	Author     auth.User
+	Assignee   *auth.User
+	SpentHours float64
+}
+
+// Comment is a comment on a work package (OpenProject's Activity::Comment).
+type Comment struct {
+	bun.BaseModel `bun:"table:comments"`
+
+	ID            int64     `bun:"id,pk,autoincrement"`
+	WorkPackageID int64     `bun:"work_package_id"`
+	UserID        int64     `bun:"user_id"`
+	Comment       string    `bun:"comment"`
+	Version       int       `bun:"version"`
+	CreatedAt     time.Time `bun:"created_at"`
+	UpdatedAt     time.Time `bun:"updated_at"`
+}
+
+// CommentView is a comment with its author and work package.
+type CommentView struct {
+	Comment
+	User        auth.User
+	WorkPackage WorkPackage
+	ProjectID   int64
+}
+
+// TimeEntry is logged time.
+type TimeEntry struct {
+	bun.BaseModel `bun:"table:time_entries"`
+
+	ID            int64     `bun:"id,pk,autoincrement"`
+	ProjectID     int64     `bun:"project_id"`
+	WorkPackageID *int64    `bun:"work_package_id"`
+	UserID        int64     `bun:"user_id"`
+	Hours         float64   `bun:"hours"`
+	SpentOn       string    `bun:"spent_on"`
+	Comment       string    `bun:"comment"`
+	CreatedAt     time.Time `bun:"created_at"`
+	UpdatedAt     time.Time `bun:"updated_at"`
+}
+
+// TimeEntryView is a time entry with what it links to.
+type TimeEntryView struct {
+	TimeEntry
+	Project     Project
+	WorkPackage *WorkPackage
+	User        auth.User
+}
+
+// Attachment is a file attached to a work package.
+type Attachment struct {
+	bun.BaseModel `bun:"table:attachments"`
+
+	ID            int64     `bun:"id,pk,autoincrement"`
+	WorkPackageID int64     `bun:"work_package_id"`
+	AuthorID      int64     `bun:"author_id"`
+	FileName      string    `bun:"file_name"`
+	FileSize      int64     `bun:"file_size"`
+	ContentType   string    `bun:"content_type"`
+	Description   string    `bun:"description"`
+	DigestMD5     string    `bun:"digest_md5"`
+	Content       []byte    `bun:"content"`
+	CreatedAt     time.Time `bun:"created_at"`
+}
+
+// AttachmentView is an attachment with its author and container.
+type AttachmentView struct {
+	Attachment
+	Author      auth.User
+	WorkPackage WorkPackage
+	ProjectID   int64
+}

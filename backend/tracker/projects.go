@@ -1,0 +1,295 @@
+package tracker
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/outbox"
+	"github.com/hookpost/hookpost/backend/query"
+)
+
+// Opt is a property a request may leave out, set, or set to null.
+type Opt[T any] struct {
+	Set   bool
+	Value *T
+}
+
+// ProjectInput is a project create or update; nil fields were not sent.
+type ProjectInput struct {
+	Identifier  *string
+	Name        *string
+	Description *string
+	Active      *bool
+	Public      *bool
+	Parent      Opt[int64]
+	CreatedAt   *time.Time
+	// ReadOnly names properties the request tried to write that never are writable.
+	ReadOnly []string
+}
+
+// ProjectFields are the projects collection's filters and sort keys.
+var ProjectFields = query.Spec{
+	"id":         {Column: "p.id", Kind: query.ID},
+	"identifier": {Column: "p.identifier", Kind: query.Text},
+	"name":       {Column: "p.name", Kind: query.Text},
+	"active":     {Column: "p.active", Kind: query.Bool},
+	"public":     {Column: "p.public", Kind: query.Bool},
+	"parent":     {Column: "p.parent_id", Kind: query.ID, Nullable: true},
+	"createdAt":  {Column: "p.created_at", Kind: query.DateTime},
+	"updatedAt":  {Column: "p.updated_at", Kind: query.DateTime},
+}
+
+var identifierPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+
+// ListProjects returns one page of the projects viewer may see.
+func (s *Service) ListProjects(ctx context.Context, viewer auth.User, p ListParams) ([]Project, int, error) {
+	conds, err := query.Filters(p.Filters, ProjectFields, viewer.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	order, err := query.SortBy(p.SortBy, ProjectFields, "p.id ASC")
+	if err != nil {
+		return nil, 0, err
+	}
+	base := func() *bun.SelectQuery {
+		q := s.st.Read.NewSelect().TableExpr("projects AS p")
+		return applyFilters(visibleProjects(q, viewer, "p.id"), conds)
+	}
+	total, err := s.count(ctx, base())
+	if err != nil || p.Page.Size == 0 {
+		return []Project{}, total, err
+	}
+	projects := []Project{}
+	err = base().ColumnExpr("p.*").Order(order...).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &projects)
+	if err != nil {
+		return nil, 0, err
+	}
+	return projects, total, s.loadParents(ctx, s.st.Read, projects)
+}
+
+func (s *Service) loadParents(ctx context.Context, db bun.IDB, projects []Project) error {
+	var ids []int64
+	for _, p := range projects {
+		if p.ParentID != nil {
+			ids = append(ids, *p.ParentID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	var parents []Project
+	if err := db.NewSelect().Model(&parents).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return err
+	}
+	byID := map[int64]*Project{}
+	for i := range parents {
+		byID[parents[i].ID] = &parents[i]
+	}
+	for i := range projects {
+		if projects[i].ParentID != nil {
+			projects[i].Parent = byID[*projects[i].ParentID]
+		}
+	}
+	return nil
+}
+
+// LoadProject reads a project (with its parent) through db, without visibility checks.
+func (s *Service) LoadProject(ctx context.Context, db bun.IDB, id int64) (Project, error) {
+	var p Project
+	if err := db.NewSelect().Model(&p).Where("id = ?", id).Scan(ctx); err != nil {
+		return p, notFound(err)
+	}
+	ps := []Project{p}
+	err := s.loadParents(ctx, db, ps)
+	return ps[0], err
+}
+
+// Project returns a project viewer may see.
+func (s *Service) Project(ctx context.Context, viewer auth.User, id int64) (Project, error) {
+	p, err := s.LoadProject(ctx, s.st.Read, id)
+	if err != nil {
+		return p, err
+	}
+	if !viewer.Admin && !p.Public {
+		return Project{}, domain.ErrNotFound
+	}
+	return p, nil
+}
+
+func (s *Service) validateProject(ctx context.Context, db bun.IDB, viewer auth.User, id int64, in ProjectInput, creating bool) domain.ValidationErrors {
+	var errs domain.ValidationErrors
+	for _, f := range in.ReadOnly {
+		errs = append(errs, domain.ReadOnly(f))
+	}
+	if in.CreatedAt != nil && !(creating && viewer.Admin && s.settings.Current().WriteReadonlyAttributes) {
+		errs = append(errs, domain.ReadOnly("createdAt"))
+	}
+	if creating && in.Name == nil {
+		errs = append(errs, domain.Invalid("name", "Name can't be blank."))
+	}
+	if in.Name != nil {
+		if n := strings.TrimSpace(*in.Name); n == "" {
+			errs = append(errs, domain.Invalid("name", "Name can't be blank."))
+		} else if utf8.RuneCountInString(n) > 255 {
+			errs = append(errs, domain.Invalid("name", "Name is too long (maximum is 255 characters)."))
+		}
+	}
+	if creating && in.Identifier == nil {
+		errs = append(errs, domain.Invalid("identifier", "Identifier can't be blank."))
+	}
+	if in.Identifier != nil {
+		ident := *in.Identifier
+		switch {
+		case ident == "":
+			errs = append(errs, domain.Invalid("identifier", "Identifier can't be blank."))
+		case len(ident) > 100:
+			errs = append(errs, domain.Invalid("identifier", "Identifier is too long (maximum is 100 characters)."))
+		case !identifierPattern.MatchString(ident):
+			errs = append(errs, domain.Invalid("identifier", "Identifier %q is invalid: use lower-case letters, digits, '-' and '_', starting with a letter.", ident))
+		default:
+			n, err := db.NewSelect().Table("projects").Where("identifier = ? AND id <> ?", ident, id).Count(ctx)
+			if err == nil && n > 0 {
+				errs = append(errs, domain.Invalid("identifier", "Identifier %q has already been taken.", ident))
+			}
+		}
+	}
+	if in.Parent.Set && in.Parent.Value != nil {
+		parent := *in.Parent.Value
+		if parent == id {
+			errs = append(errs, domain.Invalid("parent", "A project cannot be its own parent."))
+		} else if n, err := db.NewSelect().Table("projects").Where("id = ?", parent).Count(ctx); err != nil || n == 0 {
+			errs = append(errs, domain.Invalid("parent", "Parent project %d does not exist.", parent))
+		} else if id != 0 && s.isDescendant(ctx, db, parent, id) {
+			errs = append(errs, domain.Invalid("parent", "A project cannot be moved below one of its own subprojects."))
+		}
+	}
+	return errs
+}
+
+// isDescendant reports whether candidate lies below ancestor.
+func (s *Service) isDescendant(ctx context.Context, db bun.IDB, candidate, ancestor int64) bool {
+	for cur, depth := candidate, 0; depth < 100; depth++ {
+		var parent *int64
+		if err := db.NewSelect().Table("projects").Column("parent_id").Where("id = ?", cur).Scan(ctx, &parent); err != nil || parent == nil {
+			return false
+		}
+		if *parent == ancestor {
+			return true
+		}
+		cur = *parent
+	}
+	return false
+}
+
+// CreateProject adds a project (administrators only).
+func (s *Service) CreateProject(ctx context.Context, viewer auth.User, in ProjectInput) (Project, error) {
+	if !viewer.Admin {
+		return Project{}, fmt.Errorf("only administrators may create projects: %w", domain.ErrForbidden)
+	}
+	var p Project
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.validateProject(ctx, tx, viewer, 0, in, true).Err(); err != nil {
+			return err
+		}
+		now := s.stamp()
+		p = Project{Identifier: *in.Identifier, Name: strings.TrimSpace(*in.Name), Active: true, CreatedAt: now, UpdatedAt: now}
+		applyProject(&p, in)
+		if in.CreatedAt != nil {
+			p.CreatedAt = in.CreatedAt.UTC().Truncate(time.Millisecond)
+		}
+		if _, err := tx.NewInsert().Model(&p).Exec(ctx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, outbox.ProjectCreated, outbox.KeyProject, p.ID, p.ID, viewer)
+	})
+	if err != nil {
+		return Project{}, err
+	}
+	return s.LoadProject(ctx, s.st.Read, p.ID)
+}
+
+func applyProject(p *Project, in ProjectInput) {
+	if in.Identifier != nil {
+		p.Identifier = *in.Identifier
+	}
+	if in.Name != nil {
+		p.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.Description != nil {
+		p.Description = *in.Description
+	}
+	if in.Active != nil {
+		p.Active = *in.Active
+	}
+	if in.Public != nil {
+		p.Public = *in.Public
+	}
+	if in.Parent.Set {
+		p.ParentID = in.Parent.Value
+	}
+}
+
+// UpdateProject changes a project (administrators only).
+func (s *Service) UpdateProject(ctx context.Context, viewer auth.User, id int64, in ProjectInput) (Project, error) {
+	if _, err := s.Project(ctx, viewer, id); err != nil {
+		return Project{}, err
+	}
+	if !viewer.Admin {
+		return Project{}, fmt.Errorf("only administrators may change projects: %w", domain.ErrForbidden)
+	}
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		p, err := s.LoadProject(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.validateProject(ctx, tx, viewer, id, in, false).Err(); err != nil {
+			return err
+		}
+		applyProject(&p, in)
+		p.UpdatedAt = s.stamp()
+		if _, err := tx.NewUpdate().Model(&p).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, outbox.ProjectUpdated, outbox.KeyProject, p.ID, p.ID, viewer)
+	})
+	if err != nil {
+		return Project{}, err
+	}
+	return s.LoadProject(ctx, s.st.Read, id)
+}
+
+// DeleteProject removes a project with its work packages and time entries
+// (administrators only; not while it has subprojects).
+func (s *Service) DeleteProject(ctx context.Context, viewer auth.User, id int64) error {
+	if _, err := s.Project(ctx, viewer, id); err != nil {
+		return err
+	}
+	if !viewer.Admin {
+		return fmt.Errorf("only administrators may delete projects: %w", domain.ErrForbidden)
+	}
+	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		n, err := tx.NewSelect().Table("projects").Where("parent_id = ?", id).Count(ctx)
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return domain.Invalid("children", "The project has %d subprojects: delete or move them first.", n)
+		}
+		payload, err := s.render(ctx, s, tx, outbox.KeyProject, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.NewDelete().Model((*Project)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
+			return err
+		}
+		return s.recordPayload(ctx, tx, outbox.ProjectDeleted, outbox.KeyProject, id, id, viewer, payload)
+	})
+}

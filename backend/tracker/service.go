@@ -1,0 +1,217 @@
+package tracker
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/outbox"
+	"github.com/hookpost/hookpost/backend/query"
+	"github.com/hookpost/hookpost/backend/settings"
+	"github.com/hookpost/hookpost/backend/store"
+)
+
+// Renderer renders a resource, read through db (the change's transaction),
+// as the representation its webhook payload carries. The hal package
+// provides it, so payloads and API responses come from the same code.
+type Renderer func(ctx context.Context, svc *Service, db bun.IDB, key string, id int64) (json.RawMessage, error)
+
+// Service is the tracker service.
+type Service struct {
+	st       *store.Store
+	settings *settings.Service
+	now      func() time.Time
+	render   Renderer
+
+	statuses   map[int64]Status
+	types      map[int64]Type
+	priorities map[int64]Priority
+	defaults   struct{ status, typ, priority int64 }
+
+	// Collection totals are cached until the next write: counting 100,000
+	// rows for every page would cost more than the page itself.
+	generation atomic.Int64
+	countMu    sync.Mutex
+	countGen   int64
+	counts     map[string]int
+}
+
+// New loads the statuses, types and priorities (fixed by the migrations).
+func New(ctx context.Context, st *store.Store, set *settings.Service, now func() time.Time, render Renderer) (*Service, error) {
+	s := &Service{st: st, settings: set, now: now, render: render,
+		statuses: map[int64]Status{}, types: map[int64]Type{}, priorities: map[int64]Priority{}, counts: map[string]int{}}
+	var statuses []Status
+	var types []Type
+	var priorities []Priority
+	if err := st.Read.NewSelect().Model(&statuses).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load statuses: %w", err)
+	}
+	if err := st.Read.NewSelect().Model(&types).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load types: %w", err)
+	}
+	if err := st.Read.NewSelect().Model(&priorities).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load priorities: %w", err)
+	}
+	for _, x := range statuses {
+		s.statuses[x.ID] = x
+		if x.IsDefault {
+			s.defaults.status = x.ID
+		}
+	}
+	for _, x := range types {
+		s.types[x.ID] = x
+		if x.IsDefault {
+			s.defaults.typ = x.ID
+		}
+	}
+	for _, x := range priorities {
+		s.priorities[x.ID] = x
+		if x.IsDefault {
+			s.defaults.priority = x.ID
+		}
+	}
+	return s, nil
+}
+
+// ListParams are a collection request's page, filters and sort order.
+type ListParams struct {
+	Page    query.Page
+	Filters string
+	SortBy  string
+}
+
+// write runs f in a write transaction and invalidates cached totals after it.
+func (s *Service) write(ctx context.Context, f func(ctx context.Context, tx bun.Tx) error) error {
+	err := s.st.DB.RunInTx(ctx, nil, f)
+	s.generation.Add(1)
+	return err
+}
+
+// record renders the resource inside tx and writes its event there.
+func (s *Service) record(ctx context.Context, tx bun.IDB, name, key string, id int64, projectID int64, actor auth.User) error {
+	payload, err := s.render(ctx, s, tx, key, id)
+	if err != nil {
+		return fmt.Errorf("render %s %d for its event: %w", key, id, err)
+	}
+	return s.recordPayload(ctx, tx, name, key, id, projectID, actor, payload)
+}
+
+func (s *Service) recordPayload(ctx context.Context, tx bun.IDB, name, key string, id int64, projectID int64, actor auth.User, payload json.RawMessage) error {
+	pid := projectID
+	aid := actor.ID
+	return outbox.Record(ctx, tx, &outbox.Event{Name: name, ResourceKey: key, ResourceID: id, ProjectID: &pid,
+		ActorID: &aid, Payload: payload, CreatedAt: s.stamp()})
+}
+
+func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// count returns the number of rows q selects, cached until the next write.
+func (s *Service) count(ctx context.Context, q *bun.SelectQuery) (int, error) {
+	key := q.String()
+	gen := s.generation.Load()
+	s.countMu.Lock()
+	if s.countGen != gen {
+		s.counts, s.countGen = map[string]int{}, gen
+	}
+	n, ok := s.counts[key]
+	s.countMu.Unlock()
+	if ok {
+		return n, nil
+	}
+	c, err := q.Count(ctx)
+	if err != nil {
+		return 0, err
+	}
+	s.countMu.Lock()
+	if s.countGen == gen && len(s.counts) < 10000 {
+		s.counts[key] = int(c)
+	}
+	s.countMu.Unlock()
+	return int(c), nil
+}
+
+func applyFilters(q *bun.SelectQuery, conds []query.Condition) *bun.SelectQuery {
+	for _, c := range conds {
+		q = q.Where(c.SQL, c.Args...)
+	}
+	return q
+}
+
+// visibleProjects limits q to the projects viewer may see: all for an
+// administrator, the public ones for everyone else.
+func visibleProjects(q *bun.SelectQuery, viewer auth.User, column string) *bun.SelectQuery {
+	if viewer.Admin {
+		return q
+	}
+	return q.Where(column + " IN (SELECT id FROM projects WHERE public)")
+}
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.ErrNotFound
+	}
+	return err
+}
+
+func usersByID(ctx context.Context, db bun.IDB, ids []int64) (map[int64]auth.User, error) {
+	out := map[int64]auth.User{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var users []auth.User
+	if err := db.NewSelect().Model(&users).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
+// Statuses, Types and Priorities list the fixed enumerations by position.
+func (s *Service) Statuses() []Status {
+	return sorted(s.statuses, func(x Status) int { return x.Position })
+}
+func (s *Service) Types() []Type { return sorted(s.types, func(x Type) int { return x.Position }) }
+func (s *Service) Priorities() []Priority {
+	return sorted(s.priorities, func(x Priority) int { return x.Position })
+}
+
+// Status returns one status.
+func (s *Service) Status(id int64) (Status, error) { return lookup(s.statuses, id) }
+
+// Type returns one type.
+func (s *Service) Type(id int64) (Type, error) { return lookup(s.types, id) }
+
+// Priority returns one priority.
+func (s *Service) Priority(id int64) (Priority, error) { return lookup(s.priorities, id) }
+
+func lookup[T any](m map[int64]T, id int64) (T, error) {
+	v, ok := m[id]
+	if !ok {
+		return v, domain.ErrNotFound
+	}
+	return v, nil
+}
+
+func sorted[T any](m map[int64]T, pos func(T) int) []T {
+	out := make([]T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && pos(out[j]) < pos(out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}

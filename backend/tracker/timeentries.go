@@ -1,0 +1,276 @@
+package tracker
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/outbox"
+	"github.com/hookpost/hookpost/backend/query"
+)
+
+// MaxHoursPerEntry bounds one time entry.
+const MaxHoursPerEntry = 1000
+
+// TimeEntryInput is a time entry create or update; nil fields were not sent.
+type TimeEntryInput struct {
+	Hours         *float64
+	SpentOn       *string
+	Comment       *string
+	ProjectID     *int64
+	WorkPackageID Opt[int64]
+	UserID        *int64
+	CreatedAt     *time.Time
+	ReadOnly      []string
+}
+
+// TimeEntryFields are the time entry collection's filters and sort keys.
+var TimeEntryFields = query.Spec{
+	"id":          {Column: "te.id", Kind: query.ID},
+	"project":     {Column: "te.project_id", Kind: query.ID},
+	"workPackage": {Column: "te.work_package_id", Kind: query.ID, Nullable: true},
+	"user":        {Column: "te.user_id", Kind: query.ID},
+	"spentOn":     {Column: "te.spent_on", Kind: query.Date},
+	"createdAt":   {Column: "te.created_at", Kind: query.DateTime},
+	"updatedAt":   {Column: "te.updated_at", Kind: query.DateTime},
+}
+
+// ListTimeEntries returns one page of the time entries viewer may see.
+func (s *Service) ListTimeEntries(ctx context.Context, viewer auth.User, p ListParams) ([]TimeEntryView, int, error) {
+	conds, err := query.Filters(p.Filters, TimeEntryFields, viewer.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	order, err := query.SortBy(p.SortBy, TimeEntryFields, "te.id ASC")
+	if err != nil {
+		return nil, 0, err
+	}
+	base := func() *bun.SelectQuery {
+		q := s.st.Read.NewSelect().TableExpr("time_entries AS te")
+		return applyFilters(visibleProjects(q, viewer, "te.project_id"), conds)
+	}
+	total, err := s.count(ctx, base())
+	if err != nil || p.Page.Size == 0 {
+		return []TimeEntryView{}, total, err
+	}
+	var rows []TimeEntry
+	if err := base().ColumnExpr("te.*").Order(order...).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &rows); err != nil {
+		return nil, 0, err
+	}
+	views, err := s.timeEntryViews(ctx, s.st.Read, rows)
+	return views, total, err
+}
+
+func (s *Service) timeEntryViews(ctx context.Context, db bun.IDB, rows []TimeEntry) ([]TimeEntryView, error) {
+	var userIDs []int64
+	for _, r := range rows {
+		userIDs = append(userIDs, r.UserID)
+	}
+	users, err := usersByID(ctx, db, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	views := make([]TimeEntryView, len(rows))
+	projects := map[int64]Project{}
+	for i, r := range rows {
+		p, ok := projects[r.ProjectID]
+		if !ok {
+			if p, err = s.LoadProject(ctx, db, r.ProjectID); err != nil {
+				return nil, err
+			}
+			projects[r.ProjectID] = p
+		}
+		v := TimeEntryView{TimeEntry: r, Project: p, User: users[r.UserID]}
+		if r.WorkPackageID != nil {
+			var wp WorkPackage
+			if err := db.NewSelect().Model(&wp).Where("id = ?", *r.WorkPackageID).Scan(ctx); err == nil {
+				v.WorkPackage = &wp
+			}
+		}
+		views[i] = v
+	}
+	return views, nil
+}
+
+// LoadTimeEntry reads a time entry through db, without visibility checks.
+func (s *Service) LoadTimeEntry(ctx context.Context, db bun.IDB, id int64) (TimeEntryView, error) {
+	var te TimeEntry
+	if err := db.NewSelect().Model(&te).Where("id = ?", id).Scan(ctx); err != nil {
+		return TimeEntryView{}, notFound(err)
+	}
+	views, err := s.timeEntryViews(ctx, db, []TimeEntry{te})
+	if err != nil {
+		return TimeEntryView{}, err
+	}
+	return views[0], nil
+}
+
+// TimeEntry returns a time entry viewer may see.
+func (s *Service) TimeEntry(ctx context.Context, viewer auth.User, id int64) (TimeEntryView, error) {
+	v, err := s.LoadTimeEntry(ctx, s.st.Read, id)
+	if err != nil {
+		return v, err
+	}
+	if !viewer.Admin && !v.Project.Public {
+		return TimeEntryView{}, domain.ErrNotFound
+	}
+	return v, nil
+}
+
+func (s *Service) validateTimeEntry(ctx context.Context, db bun.IDB, viewer auth.User, te *TimeEntry, in TimeEntryInput, creating bool) domain.ValidationErrors {
+	var errs domain.ValidationErrors
+	for _, f := range in.ReadOnly {
+		errs = append(errs, domain.ReadOnly(f))
+	}
+	if in.CreatedAt != nil && !(creating && viewer.Admin && s.settings.Current().WriteReadonlyAttributes) {
+		errs = append(errs, domain.ReadOnly("createdAt"))
+	}
+	if in.UserID != nil && *in.UserID != viewer.ID && !viewer.Admin {
+		errs = append(errs, domain.Invalid("user", "Only administrators may log time for other users."))
+	} else if in.UserID != nil {
+		if n, err := db.NewSelect().Table("users").Where("id = ? AND status = 'active'", *in.UserID).Count(ctx); err != nil || n == 0 {
+			errs = append(errs, domain.Invalid("user", "User %d does not exist.", *in.UserID))
+		}
+	}
+	if creating && in.Hours == nil {
+		errs = append(errs, domain.Invalid("hours", "Hours can't be blank."))
+	}
+	if in.Hours != nil && (*in.Hours <= 0 || *in.Hours > MaxHoursPerEntry) {
+		errs = append(errs, domain.Invalid("hours", "Hours must be more than 0 and at most %d (an ISO 8601 duration such as PT4H).", MaxHoursPerEntry))
+	}
+	if creating && in.SpentOn == nil {
+		errs = append(errs, domain.Invalid("spentOn", "Date can't be blank."))
+	}
+	if in.SpentOn != nil {
+		validDate("spentOn", Opt[string]{Set: true, Value: in.SpentOn}, &errs)
+	}
+	projectID := te.ProjectID
+	if in.WorkPackageID.Set && in.WorkPackageID.Value != nil {
+		var wp WorkPackage
+		if err := db.NewSelect().Model(&wp).Where("id = ?", *in.WorkPackageID.Value).Scan(ctx); err != nil {
+			errs = append(errs, domain.Invalid("workPackage", "Work package %d does not exist.", *in.WorkPackageID.Value))
+		} else {
+			if in.ProjectID != nil && *in.ProjectID != wp.ProjectID {
+				errs = append(errs, domain.Invalid("project", "The work package belongs to another project."))
+			}
+			projectID = wp.ProjectID
+			te.ProjectID = wp.ProjectID
+		}
+	}
+	if in.ProjectID != nil {
+		projectID = *in.ProjectID
+	}
+	if projectID == 0 && creating {
+		errs = append(errs, domain.Invalid("project", "Project can't be blank: link a project or a work package."))
+	} else if projectID != 0 {
+		if p, err := s.LoadProject(ctx, db, projectID); err != nil || (!viewer.Admin && !p.Public) {
+			errs = append(errs, domain.Invalid("project", "Project %d does not exist.", projectID))
+		}
+	}
+	return errs
+}
+
+func applyTimeEntry(te *TimeEntry, in TimeEntryInput) {
+	if in.Hours != nil {
+		te.Hours = *in.Hours
+	}
+	if in.SpentOn != nil {
+		te.SpentOn = *in.SpentOn
+	}
+	if in.Comment != nil {
+		te.Comment = *in.Comment
+	}
+	if in.ProjectID != nil {
+		te.ProjectID = *in.ProjectID
+	}
+	if in.WorkPackageID.Set {
+		te.WorkPackageID = in.WorkPackageID.Value
+	}
+	if in.UserID != nil {
+		te.UserID = *in.UserID
+	}
+}
+
+// CreateTimeEntry logs time.
+func (s *Service) CreateTimeEntry(ctx context.Context, viewer auth.User, in TimeEntryInput) (TimeEntryView, error) {
+	var id int64
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.stamp()
+		te := TimeEntry{UserID: viewer.ID, CreatedAt: now, UpdatedAt: now}
+		if err := s.validateTimeEntry(ctx, tx, viewer, &te, in, true).Err(); err != nil {
+			return err
+		}
+		applyTimeEntry(&te, in)
+		if in.CreatedAt != nil {
+			te.CreatedAt = in.CreatedAt.UTC().Truncate(time.Millisecond)
+		}
+		if _, err := tx.NewInsert().Model(&te).Exec(ctx); err != nil {
+			return err
+		}
+		id = te.ID
+		return s.record(ctx, tx, outbox.TimeEntryCreated, outbox.KeyTimeEntry, te.ID, te.ProjectID, viewer)
+	})
+	if err != nil {
+		return TimeEntryView{}, err
+	}
+	return s.LoadTimeEntry(ctx, s.st.Read, id)
+}
+
+func (s *Service) ownTimeEntry(ctx context.Context, viewer auth.User, id int64) (TimeEntryView, error) {
+	v, err := s.TimeEntry(ctx, viewer, id)
+	if err != nil {
+		return v, err
+	}
+	if v.UserID != viewer.ID && !viewer.Admin {
+		return v, fmt.Errorf("only the user who logged the time, or an administrator, may change it: %w", domain.ErrForbidden)
+	}
+	return v, nil
+}
+
+// UpdateTimeEntry changes a time entry (its user's own, or any for an administrator).
+func (s *Service) UpdateTimeEntry(ctx context.Context, viewer auth.User, id int64, in TimeEntryInput) (TimeEntryView, error) {
+	if _, err := s.ownTimeEntry(ctx, viewer, id); err != nil {
+		return TimeEntryView{}, err
+	}
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var te TimeEntry
+		if err := tx.NewSelect().Model(&te).Where("id = ?", id).Scan(ctx); err != nil {
+			return notFound(err)
+		}
+		if err := s.validateTimeEntry(ctx, tx, viewer, &te, in, false).Err(); err != nil {
+			return err
+		}
+		applyTimeEntry(&te, in)
+		te.UpdatedAt = s.stamp()
+		if _, err := tx.NewUpdate().Model(&te).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		return s.record(ctx, tx, outbox.TimeEntryUpdated, outbox.KeyTimeEntry, te.ID, te.ProjectID, viewer)
+	})
+	if err != nil {
+		return TimeEntryView{}, err
+	}
+	return s.LoadTimeEntry(ctx, s.st.Read, id)
+}
+
+// DeleteTimeEntry removes a time entry; its event carries the last representation.
+func (s *Service) DeleteTimeEntry(ctx context.Context, viewer auth.User, id int64) error {
+	v, err := s.ownTimeEntry(ctx, viewer, id)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		payload, err := s.render(ctx, s, tx, outbox.KeyTimeEntry, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.NewDelete().Model((*TimeEntry)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
+			return err
+		}
+		return s.recordPayload(ctx, tx, outbox.TimeEntryDeleted, outbox.KeyTimeEntry, id, v.ProjectID, viewer, payload)
+	})
+}

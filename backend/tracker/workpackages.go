@@ -1,0 +1,382 @@
+package tracker
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/outbox"
+	"github.com/hookpost/hookpost/backend/query"
+)
+
+// WorkPackageInput is a work package create or update; nil fields were not sent.
+type WorkPackageInput struct {
+	Subject        *string
+	Description    *string
+	StartDate      Opt[string]
+	DueDate        Opt[string]
+	EstimatedHours Opt[float64]
+	PercentageDone Opt[int]
+	ProjectID      *int64
+	TypeID         *int64
+	StatusID       *int64
+	PriorityID     *int64
+	AssigneeID     Opt[int64]
+	AuthorID       *int64
+	CreatedAt      *time.Time
+	LockVersion    *int
+	// ReadOnly names properties the request tried to write that never are writable.
+	ReadOnly []string
+}
+
+// WorkPackageFields are the work package collection's filters and sort keys.
+var WorkPackageFields = query.Spec{
+	"id":        {Column: "wp.id", Kind: query.ID},
+	"project":   {Column: "wp.project_id", Kind: query.ID},
+	"status":    {Column: "wp.status_id", Kind: query.ID},
+	"type":      {Column: "wp.type_id", Kind: query.ID},
+	"priority":  {Column: "wp.priority_id", Kind: query.ID},
+	"author":    {Column: "wp.author_id", Kind: query.ID},
+	"assignee":  {Column: "wp.assignee_id", Kind: query.ID, Nullable: true},
+	"subject":   {Column: "wp.subject", Kind: query.Text},
+	"startDate": {Column: "wp.start_date", Kind: query.Date, Nullable: true},
+	"dueDate":   {Column: "wp.due_date", Kind: query.Date, Nullable: true},
+	"createdAt": {Column: "wp.created_at", Kind: query.DateTime},
+	"updatedAt": {Column: "wp.updated_at", Kind: query.DateTime},
+}
+
+// ListWorkPackages returns one page of the work packages viewer may see;
+// projectID limits it to one project when non-zero.
+func (s *Service) ListWorkPackages(ctx context.Context, viewer auth.User, projectID int64, p ListParams) ([]WorkPackageView, int, error) {
+	if projectID != 0 {
+		if _, err := s.Project(ctx, viewer, projectID); err != nil {
+			return nil, 0, err
+		}
+	}
+	conds, err := query.Filters(p.Filters, WorkPackageFields, viewer.ID)
+	if err != nil {
+		return nil, 0, err
+	}
+	order, err := query.SortBy(p.SortBy, WorkPackageFields, "wp.id ASC")
+	if err != nil {
+		return nil, 0, err
+	}
+	base := func() *bun.SelectQuery {
+		q := s.st.Read.NewSelect().TableExpr("work_packages AS wp")
+		if projectID != 0 {
+			q = q.Where("wp.project_id = ?", projectID)
+		}
+		return applyFilters(visibleProjects(q, viewer, "wp.project_id"), conds)
+	}
+	total, err := s.count(ctx, base())
+	if err != nil || p.Page.Size == 0 {
+		return []WorkPackageView{}, total, err
+	}
+	var rows []WorkPackage
+	err = base().ColumnExpr("wp.*").Order(order...).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &rows)
+	if err != nil {
+		return nil, 0, err
+	}
+	views, err := s.views(ctx, s.st.Read, rows, false)
+	return views, total, err
+}
+
+// views loads what the rows link to. spent adds the logged hours (single
+// representations only: it is a query per work package).
+func (s *Service) views(ctx context.Context, db bun.IDB, rows []WorkPackage, spent bool) ([]WorkPackageView, error) {
+	projectIDs := map[int64]bool{}
+	var userIDs []int64
+	for _, r := range rows {
+		projectIDs[r.ProjectID] = true
+		userIDs = append(userIDs, r.AuthorID)
+		if r.AssigneeID != nil {
+			userIDs = append(userIDs, *r.AssigneeID)
+		}
+	}
+	users, err := usersByID(ctx, db, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, len(projectIDs))
+	for id := range projectIDs {
+		ids = append(ids, id)
+	}
+	projects := map[int64]Project{}
+	if len(ids) > 0 {
+		var ps []Project
+		if err := db.NewSelect().Model(&ps).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			projects[p.ID] = p
+		}
+	}
+	views := make([]WorkPackageView, len(rows))
+	for i, r := range rows {
+		v := WorkPackageView{WorkPackage: r, Project: projects[r.ProjectID], Type: s.types[r.TypeID],
+			Status: s.statuses[r.StatusID], Priority: s.priorities[r.PriorityID], Author: users[r.AuthorID]}
+		if r.AssigneeID != nil {
+			if u, ok := users[*r.AssigneeID]; ok {
+				v.Assignee = &u
+			}
+		}
+		if spent {
+			if err := db.NewSelect().Table("time_entries").ColumnExpr("CAST(coalesce(sum(hours), 0) AS REAL)").Where("work_package_id = ?", r.ID).Scan(ctx, &v.SpentHours); err != nil {
+				return nil, err
+			}
+		}
+		views[i] = v
+	}
+	return views, nil
+}
+
+// LoadWorkPackage reads a work package with what it links to, through db,
+// without visibility checks.
+func (s *Service) LoadWorkPackage(ctx context.Context, db bun.IDB, id int64) (WorkPackageView, error) {
+	var wp WorkPackage
+	if err := db.NewSelect().Model(&wp).Where("id = ?", id).Scan(ctx); err != nil {
+		return WorkPackageView{}, notFound(err)
+	}
+	views, err := s.views(ctx, db, []WorkPackage{wp}, true)
+	if err != nil {
+		return WorkPackageView{}, err
+	}
+	return views[0], nil
+}
+
+// WorkPackage returns a work package viewer may see.
+func (s *Service) WorkPackage(ctx context.Context, viewer auth.User, id int64) (WorkPackageView, error) {
+	v, err := s.LoadWorkPackage(ctx, s.st.Read, id)
+	if err != nil {
+		return v, err
+	}
+	if !viewer.Admin && !v.Project.Public {
+		return WorkPackageView{}, domain.ErrNotFound
+	}
+	return v, nil
+}
+
+func validDate(field string, v Opt[string], errs *domain.ValidationErrors) {
+	if v.Set && v.Value != nil {
+		if _, err := time.Parse("2006-01-02", *v.Value); err != nil {
+			*errs = append(*errs, &domain.ValidationError{Field: field, Kind: domain.KindFormat,
+				Message: fmt.Sprintf("%s %q is not a date: use YYYY-MM-DD.", field, *v.Value)})
+		}
+	}
+}
+
+func (s *Service) validateWorkPackage(ctx context.Context, db bun.IDB, viewer auth.User, wp *WorkPackage, in WorkPackageInput, creating bool) domain.ValidationErrors {
+	var errs domain.ValidationErrors
+	for _, f := range in.ReadOnly {
+		errs = append(errs, domain.ReadOnly(f))
+	}
+	overrides := creating && viewer.Admin && s.settings.Current().WriteReadonlyAttributes
+	if in.CreatedAt != nil && !overrides {
+		errs = append(errs, domain.ReadOnly("createdAt"))
+	}
+	if in.AuthorID != nil && !overrides {
+		errs = append(errs, domain.ReadOnly("author"))
+	}
+	if in.Subject != nil || creating {
+		subject := ""
+		if in.Subject != nil {
+			subject = strings.TrimSpace(*in.Subject)
+		}
+		if subject == "" {
+			errs = append(errs, domain.Invalid("subject", "Subject can't be blank."))
+		} else if utf8.RuneCountInString(subject) > 255 {
+			errs = append(errs, domain.Invalid("subject", "Subject is too long (maximum is 255 characters)."))
+		}
+	}
+	validDate("startDate", in.StartDate, &errs)
+	validDate("dueDate", in.DueDate, &errs)
+	if in.EstimatedHours.Set && in.EstimatedHours.Value != nil && *in.EstimatedHours.Value < 0 {
+		errs = append(errs, domain.Invalid("estimatedTime", "Estimated time must not be negative."))
+	}
+	if in.PercentageDone.Set && in.PercentageDone.Value != nil && (*in.PercentageDone.Value < 0 || *in.PercentageDone.Value > 100) {
+		errs = append(errs, domain.Invalid("percentageDone", "%% Complete must be between 0 and 100."))
+	}
+	if in.TypeID != nil {
+		if _, ok := s.types[*in.TypeID]; !ok {
+			errs = append(errs, domain.Invalid("type", "Type %d does not exist.", *in.TypeID))
+		}
+	}
+	if in.StatusID != nil {
+		if _, ok := s.statuses[*in.StatusID]; !ok {
+			errs = append(errs, domain.Invalid("status", "Status %d does not exist.", *in.StatusID))
+		}
+	}
+	if in.PriorityID != nil {
+		if _, ok := s.priorities[*in.PriorityID]; !ok {
+			errs = append(errs, domain.Invalid("priority", "Priority %d does not exist.", *in.PriorityID))
+		}
+	}
+	if in.ProjectID != nil || creating {
+		if in.ProjectID == nil {
+			errs = append(errs, domain.Invalid("project", "Project can't be blank."))
+		} else if p, err := s.LoadProject(ctx, db, *in.ProjectID); err != nil || (!viewer.Admin && !p.Public) {
+			errs = append(errs, domain.Invalid("project", "Project %d does not exist.", *in.ProjectID))
+		} else if !p.Active {
+			errs = append(errs, domain.Invalid("project", "Project %q is archived: work packages cannot be added to it.", p.Name))
+		}
+	}
+	for field, id := range map[string]*int64{"assignee": in.AssigneeID.Value, "author": in.AuthorID} {
+		if id == nil {
+			continue
+		}
+		var u auth.User
+		if err := db.NewSelect().Model(&u).Where("id = ?", *id).Scan(ctx); err != nil {
+			errs = append(errs, domain.Invalid(field, "User %d does not exist.", *id))
+		} else if u.Status != "active" {
+			errs = append(errs, domain.Invalid(field, "User %q is locked.", u.Login))
+		}
+	}
+	start, due := wp.StartDate, wp.DueDate
+	if in.StartDate.Set {
+		start = in.StartDate.Value
+	}
+	if in.DueDate.Set {
+		due = in.DueDate.Value
+	}
+	if start != nil && due != nil && *due < *start && len(errs) == 0 {
+		errs = append(errs, domain.Invalid("dueDate", "Finish date must be on or after the start date %s.", *start))
+	}
+	return errs
+}
+
+func applyWorkPackage(wp *WorkPackage, in WorkPackageInput) {
+	if in.Subject != nil {
+		wp.Subject = strings.TrimSpace(*in.Subject)
+	}
+	if in.Description != nil {
+		wp.Description = *in.Description
+	}
+	if in.StartDate.Set {
+		wp.StartDate = in.StartDate.Value
+	}
+	if in.DueDate.Set {
+		wp.DueDate = in.DueDate.Value
+	}
+	if in.EstimatedHours.Set {
+		wp.EstimatedHours = in.EstimatedHours.Value
+	}
+	if in.PercentageDone.Set {
+		wp.DoneRatio = in.PercentageDone.Value
+	}
+	if in.ProjectID != nil {
+		wp.ProjectID = *in.ProjectID
+	}
+	if in.TypeID != nil {
+		wp.TypeID = *in.TypeID
+	}
+	if in.StatusID != nil {
+		wp.StatusID = *in.StatusID
+	}
+	if in.PriorityID != nil {
+		wp.PriorityID = *in.PriorityID
+	}
+	if in.AssigneeID.Set {
+		wp.AssigneeID = in.AssigneeID.Value
+	}
+}
+
+// CreateWorkPackage adds a work package.
+func (s *Service) CreateWorkPackage(ctx context.Context, viewer auth.User, in WorkPackageInput) (WorkPackageView, error) {
+	var id int64
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.stamp()
+		wp := WorkPackage{TypeID: s.defaults.typ, StatusID: s.defaults.status, PriorityID: s.defaults.priority,
+			AuthorID: viewer.ID, CreatedAt: now, UpdatedAt: now}
+		if err := s.validateWorkPackage(ctx, tx, viewer, &wp, in, true).Err(); err != nil {
+			return err
+		}
+		applyWorkPackage(&wp, in)
+		if in.AuthorID != nil {
+			wp.AuthorID = *in.AuthorID
+		}
+		if in.CreatedAt != nil {
+			wp.CreatedAt = in.CreatedAt.UTC().Truncate(time.Millisecond)
+		}
+		if _, err := tx.NewInsert().Model(&wp).Exec(ctx); err != nil {
+			return err
+		}
+		id = wp.ID
+		return s.record(ctx, tx, outbox.WorkPackageCreated, outbox.KeyWorkPackage, wp.ID, wp.ProjectID, viewer)
+	})
+	if err != nil {
+		return WorkPackageView{}, err
+	}
+	return s.LoadWorkPackage(ctx, s.st.Read, id)
+}
+
+// UpdateWorkPackage changes a work package; in.LockVersion must match the
+// stored one (optimistic locking, as OpenProject does).
+func (s *Service) UpdateWorkPackage(ctx context.Context, viewer auth.User, id int64, in WorkPackageInput) (WorkPackageView, error) {
+	if _, err := s.WorkPackage(ctx, viewer, id); err != nil {
+		return WorkPackageView{}, err
+	}
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var wp WorkPackage
+		if err := tx.NewSelect().Model(&wp).Where("id = ?", id).Scan(ctx); err != nil {
+			return notFound(err)
+		}
+		if in.LockVersion == nil {
+			return domain.ValidationErrors{{Field: "lockVersion", Kind: domain.KindMissing,
+				Message: "lockVersion is required: send the lockVersion of the work package you read."}}.Err()
+		}
+		if *in.LockVersion != wp.LockVersion {
+			return fmt.Errorf("the work package was changed in the meantime (lockVersion is now %d): reload it and try again: %w", wp.LockVersion, domain.ErrConflict)
+		}
+		if err := s.validateWorkPackage(ctx, tx, viewer, &wp, in, false).Err(); err != nil {
+			return err
+		}
+		applyWorkPackage(&wp, in)
+		wp.UpdatedAt = s.stamp()
+		wp.LockVersion++
+		// The lock_version condition makes the check and the write one step.
+		res, err := tx.NewUpdate().Model(&wp).
+			Column("project_id", "type_id", "status_id", "priority_id", "assignee_id", "subject", "description",
+				"start_date", "due_date", "estimated_hours", "done_ratio", "lock_version", "updated_at").
+			Where("id = ? AND lock_version = ?", id, *in.LockVersion).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.ErrConflict
+		}
+		return s.record(ctx, tx, outbox.WorkPackageUpdated, outbox.KeyWorkPackage, wp.ID, wp.ProjectID, viewer)
+	})
+	if err != nil {
+		return WorkPackageView{}, err
+	}
+	return s.LoadWorkPackage(ctx, s.st.Read, id)
+}
+
+// DeleteWorkPackage removes a work package with its comments, attachments
+// and time entries; its event carries the last representation.
+func (s *Service) DeleteWorkPackage(ctx context.Context, viewer auth.User, id int64) error {
+	v, err := s.WorkPackage(ctx, viewer, id)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		payload, err := s.render(ctx, s, tx, outbox.KeyWorkPackage, id)
+		if err != nil {
+			return err
+		}
+		res, err := tx.NewDelete().Model((*WorkPackage)(nil)).Where("id = ?", id).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.ErrNotFound
+		}
+		return s.recordPayload(ctx, tx, outbox.WorkPackageDeleted, outbox.KeyWorkPackage, id, v.ProjectID, viewer, payload)
+	})
+}
