@@ -4,6 +4,8 @@
 package hal
 
 import (
+	"bytes"
+	"encoding/json"
 	"strconv"
 	"time"
 )
@@ -36,3 +38,16 @@ func Null() *Link { return &Link{} }
 func DateTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// Marshal is encoding/json without HTML escaping, so that links read
+// "?offset=1&pageSize=20" and HTML reads "<p>", as OpenProject's do. The API
+// responses and the webhook payloads are both encoded with it.
+func Marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

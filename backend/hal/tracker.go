@@ -375,6 +375,6 @@ func EventPayload(ctx context.Context, svc *tracker.Service, db bun.IDB, key str
 		default:
 			return nil, fmt.Errorf("no representation for %q", key)
 		}
-		return json.Marshal(v)
+		return Marshal(v)
 	}
 }

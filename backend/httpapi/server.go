@@ -4,9 +4,7 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io/fs"
 	"log/slog"
@@ -57,7 +55,7 @@ func New(d Deps) (*fiber.App, error) {
 		// Attachments may be 16 MiB; larger bodies up to twice that get a
 		// clear 413 from the handler, beyond it fasthttp refuses them.
 		BodyLimit:   2 * tracker.MaxAttachmentSize,
-		JSONEncoder: encodeJSON,
+		JSONEncoder: hal.Marshal,
 	})
 	app.Use(s.recoverPanic, s.logRequest, s.commonHeaders, s.cors)
 	routes := s.routes()
@@ -161,16 +159,4 @@ func (s *server) commonHeaders(c *fiber.Ctx) error {
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set("Referrer-Policy", "same-origin")
 	return c.Next()
-}
-
-// encodeJSON is encoding/json without HTML escaping, so that links read
-// "?offset=1&pageSize=20" as OpenProject's do, not "\u0026".
-func encodeJSON(v any) ([]byte, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }

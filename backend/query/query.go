@@ -232,7 +232,11 @@ func SortBy(raw string, spec Spec, fallback string) ([]string, error) {
 		if dir != "ASC" && dir != "DESC" {
 			return nil, invalid("sortBy", "Sort direction %q is not accepted: use asc or desc.", p[1])
 		}
-		order = append(order, f.Column+" "+dir)
+		col := f.Column
+		if f.Kind == Text {
+			col = "lower(" + col + ")" // as people read names, not by code point
+		}
+		order = append(order, col+" "+dir)
 		hasID = hasID || p[0] == "id"
 	}
 	if !hasID {

@@ -68,7 +68,7 @@ func (s *Service) ListProjects(ctx context.Context, viewer auth.User, p ListPara
 		return []Project{}, total, err
 	}
 	projects := []Project{}
-	err = base().ColumnExpr("p.*").Order(order...).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &projects)
+	err = base().ColumnExpr("p.*").OrderExpr(strings.Join(order, ", ")).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &projects)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -3,6 +3,7 @@ package tracker
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -58,7 +59,7 @@ func (s *Service) ListTimeEntries(ctx context.Context, viewer auth.User, p ListP
 		return []TimeEntryView{}, total, err
 	}
 	var rows []TimeEntry
-	if err := base().ColumnExpr("te.*").Order(order...).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &rows); err != nil {
+	if err := base().ColumnExpr("te.*").OrderExpr(strings.Join(order, ", ")).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &rows); err != nil {
 		return nil, 0, err
 	}
 	views, err := s.timeEntryViews(ctx, s.st.Read, rows)

@@ -79,7 +79,7 @@ func (s *Service) ListWorkPackages(ctx context.Context, viewer auth.User, projec
 		return []WorkPackageView{}, total, err
 	}
 	var rows []WorkPackage
-	err = base().ColumnExpr("wp.*").Order(order...).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &rows)
+	err = base().ColumnExpr("wp.*").OrderExpr(strings.Join(order, ", ")).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &rows)
 	if err != nil {
 		return nil, 0, err
 	}
