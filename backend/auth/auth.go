@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -84,6 +85,21 @@ type Service struct {
 	settings *settings.Service
 	now      func() time.Time
 	pepper   []byte
+
+	// tokens caches token lookups (keyed hash → token) for cacheTTL, so that
+	// an API request costs no authentication query. Revoking a token here
+	// drops it at once; another process sharing the database sees a
+	// revocation within cacheTTL.
+	tokens sync.Map
+}
+
+// cacheTTL bounds how long a cached token or user may be stale.
+const cacheTTL = 5 * time.Second
+
+type cachedToken struct {
+	token   Token
+	user    User
+	fetched time.Time
 }
 
 // New loads (or creates on first start) the key that token hashes are keyed with.
@@ -262,6 +278,12 @@ func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error 
 	if err != nil {
 		return err
 	}
+	s.tokens.Range(func(k, v any) bool {
+		if v.(*cachedToken).token.ID == tokenID {
+			s.tokens.Delete(k)
+		}
+		return true
+	})
 	if n, _ := res.RowsAffected(); n == 0 {
 		return domain.ErrNotFound
 	}
@@ -276,15 +298,25 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (User, e
 	if !strings.HasPrefix(secret, TokenPrefix) {
 		return User{}, domain.ErrUnauthenticated
 	}
+	hash := s.keyedHash(secret)
+	now := s.now().UTC()
+	if v, ok := s.tokens.Load(hash); ok {
+		c := v.(*cachedToken)
+		if now.Sub(c.fetched) < cacheTTL && now.Sub(c.fetched) >= 0 {
+			if c.token.ExpiresAt != nil && !now.Before(*c.token.ExpiresAt) {
+				return User{}, fmt.Errorf("the API token has expired: %w", domain.ErrUnauthenticated)
+			}
+			return c.user, nil
+		}
+	}
 	var t Token
-	err := s.st.Read.NewSelect().Model(&t).Where("token_hash = ?", s.keyedHash(secret)).Scan(ctx)
+	err := s.st.Read.NewSelect().Model(&t).Where("token_hash = ?", hash).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, domain.ErrUnauthenticated
 	}
 	if err != nil {
 		return User{}, err
 	}
-	now := s.now().UTC()
 	if t.ExpiresAt != nil && !now.Before(*t.ExpiresAt) {
 		return User{}, fmt.Errorf("the API token has expired: %w", domain.ErrUnauthenticated)
 	}
@@ -293,7 +325,12 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (User, e
 	if t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) > time.Minute {
 		_, _ = s.st.DB.NewUpdate().Model((*Token)(nil)).Set("last_used_at = ?", now.Truncate(time.Millisecond)).Where("id = ?", t.ID).Exec(ctx)
 	}
-	return s.activeUser(ctx, t.UserID)
+	u, err := s.activeUser(ctx, t.UserID)
+	if err != nil {
+		return u, err
+	}
+	s.tokens.Store(hash, &cachedToken{token: t, user: u, fetched: now})
+	return u, nil
 }
 
 func (s *Service) activeUser(ctx context.Context, id int64) (User, error) {

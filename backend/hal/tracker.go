@@ -178,8 +178,36 @@ type WorkPackageResource struct {
 	PercentageDone *int                 `json:"percentageDone"`
 	CreatedAt      string               `json:"createdAt"`
 	UpdatedAt      string               `json:"updatedAt"`
-	Links          Links                `json:"_links"`
+	Links          WorkPackageLinks     `json:"_links"`
 	Embedded       *WorkPackageEmbedded `json:"_embedded,omitempty"`
+}
+
+// WorkPackageLinks are a work package's links (a struct, not a map: a list
+// page renders hundreds of them).
+type WorkPackageLinks struct {
+	Self              *Link  `json:"self"`
+	Schema            *Link  `json:"schema"`
+	Update            *Link  `json:"update"`
+	UpdateImmediately *Link  `json:"updateImmediately"`
+	Delete            *Link  `json:"delete"`
+	AddComment        *Link  `json:"addComment"`
+	Activities        *Link  `json:"activities"`
+	Attachments       *Link  `json:"attachments"`
+	AddAttachment     *Link  `json:"addAttachment"`
+	TimeEntries       *Link  `json:"timeEntries"`
+	LogTime           *Link  `json:"logTime"`
+	Project           *Link  `json:"project"`
+	Type              *Link  `json:"type"`
+	Status            *Link  `json:"status"`
+	Priority          *Link  `json:"priority"`
+	Author            *Link  `json:"author"`
+	Assignee          *Link  `json:"assignee"`
+	Responsible       *Link  `json:"responsible"`
+	Parent            *Link  `json:"parent"`
+	Version           *Link  `json:"version"`
+	Category          *Link  `json:"category"`
+	Ancestors         []Link `json:"ancestors"`
+	Children          []Link `json:"children"`
 }
 
 // WorkPackageEmbedded are the resources a work package embeds.
@@ -208,30 +236,30 @@ func WorkPackage(v tracker.WorkPackageView, viewer auth.User, embed bool) WorkPa
 	if v.Assignee != nil {
 		assignee = Titled("/api/v3/users/"+itoa(v.Assignee.ID), v.Assignee.Name())
 	}
-	r.Links = Links{
-		"self":              Titled(self, v.Subject),
-		"schema":            Href("/api/v3/work_packages/schemas/" + itoa(v.ProjectID) + "-" + itoa(v.TypeID)),
-		"update":            Action(self+"/form", "post"),
-		"updateImmediately": Action(self, "patch"),
-		"delete":            Action(self, "delete"),
-		"addComment":        Action(self+"/activities", "post"),
-		"activities":        Href(self + "/activities"),
-		"attachments":       Href(self + "/attachments"),
-		"addAttachment":     Action(self+"/attachments", "post"),
-		"timeEntries":       Href("/api/v3/time_entries?filters=" + url.QueryEscape(`[{"workPackage":{"operator":"=","values":["`+itoa(v.ID)+`"]}}]`)),
-		"logTime":           Action("/api/v3/time_entries", "post"),
-		"project":           Titled("/api/v3/projects/"+itoa(v.ProjectID), v.Project.Name),
-		"type":              Titled("/api/v3/types/"+itoa(v.TypeID), v.Type.Name),
-		"status":            Titled("/api/v3/statuses/"+itoa(v.StatusID), v.Status.Name),
-		"priority":          Titled("/api/v3/priorities/"+itoa(v.PriorityID), v.Priority.Name),
-		"author":            Titled("/api/v3/users/"+itoa(v.AuthorID), v.Author.Name()),
-		"assignee":          assignee,
-		"responsible":       Null(),
-		"parent":            Null(),
-		"version":           Null(),
-		"category":          Null(),
-		"ancestors":         []Link{},
-		"children":          []Link{},
+	r.Links = WorkPackageLinks{
+		Self:              Titled(self, v.Subject),
+		Schema:            Href("/api/v3/work_packages/schemas/" + itoa(v.ProjectID) + "-" + itoa(v.TypeID)),
+		Update:            Action(self+"/form", "post"),
+		UpdateImmediately: Action(self, "patch"),
+		Delete:            Action(self, "delete"),
+		AddComment:        Action(self+"/activities", "post"),
+		Activities:        Href(self + "/activities"),
+		Attachments:       Href(self + "/attachments"),
+		AddAttachment:     Action(self+"/attachments", "post"),
+		TimeEntries:       Href("/api/v3/time_entries?filters=" + url.QueryEscape(`[{"workPackage":{"operator":"=","values":["`+itoa(v.ID)+`"]}}]`)),
+		LogTime:           Action("/api/v3/time_entries", "post"),
+		Project:           Titled("/api/v3/projects/"+itoa(v.ProjectID), v.Project.Name),
+		Type:              Titled("/api/v3/types/"+itoa(v.TypeID), v.Type.Name),
+		Status:            Titled("/api/v3/statuses/"+itoa(v.StatusID), v.Status.Name),
+		Priority:          Titled("/api/v3/priorities/"+itoa(v.PriorityID), v.Priority.Name),
+		Author:            Titled("/api/v3/users/"+itoa(v.AuthorID), v.Author.Name()),
+		Assignee:          assignee,
+		Responsible:       Null(),
+		Parent:            Null(),
+		Version:           Null(),
+		Category:          Null(),
+		Ancestors:         []Link{},
+		Children:          []Link{},
 	}
 	if embed {
 		e := &WorkPackageEmbedded{Project: Project(v.Project, viewer), Type: Type(v.Type), Status: Status(v.Status),
@@ -338,22 +366,25 @@ func Attachment(a tracker.AttachmentView, viewer auth.User) AttachmentResource {
 // EventPayload renders the resource of an outbox event, read through db (the
 // change's transaction): the same representation GET answers, with
 // _embedded links, rendered for EventViewer.
-func EventPayload(ctx context.Context, svc *tracker.Service, db bun.IDB, key string, id int64) (json.RawMessage, error) {
+func EventPayload(ctx context.Context, svc *tracker.Service, db bun.IDB, key string, id int64, preloaded any) (json.RawMessage, error) {
 	{
 		var v any
 		switch key {
+		case outbox.KeyWorkPackage:
+			if wp, ok := preloaded.(*tracker.WorkPackageView); ok {
+				return Marshal(WorkPackage(*wp, EventViewer, true))
+			}
+			wp, err := svc.LoadWorkPackage(ctx, db, id)
+			if err != nil {
+				return nil, err
+			}
+			v = WorkPackage(wp, EventViewer, true)
 		case outbox.KeyProject:
 			p, err := svc.LoadProject(ctx, db, id)
 			if err != nil {
 				return nil, err
 			}
 			v = Project(p, EventViewer)
-		case outbox.KeyWorkPackage:
-			wp, err := svc.LoadWorkPackage(ctx, db, id)
-			if err != nil {
-				return nil, err
-			}
-			v = WorkPackage(wp, EventViewer, true)
 		case outbox.KeyActivity:
 			c, err := svc.LoadComment(ctx, db, id)
 			if err != nil {

@@ -159,14 +159,11 @@ func TestOutboxRollback(t *testing.T) {
 	if r := e.do("POST", "/api/v3/projects", `{"identifier":"demo","name":"Demo"}`, bearer(e.adminTok)); r.status != 201 {
 		t.Fatal(r.body)
 	}
-	failing := func(ctx context.Context, svc *tracker.Service, db bun.IDB, key string, id int64) ([]byte, error) {
+	broken, err := tracker.New(context.Background(), e.store, e.settings, e.clock.now, func(ctx context.Context, svc *tracker.Service, db bun.IDB, key string, id int64, preloaded any) (json.RawMessage, error) {
 		if key == outbox.KeyWorkPackage {
 			return nil, fmt.Errorf("renderer down")
 		}
-		return hal.EventPayload(ctx, svc, db, key, id)
-	}
-	broken, err := tracker.New(context.Background(), e.store, e.settings, e.clock.now, func(ctx context.Context, svc *tracker.Service, db bun.IDB, key string, id int64) (json.RawMessage, error) {
-		return failing(ctx, svc, db, key, id)
+		return hal.EventPayload(ctx, svc, db, key, id, preloaded)
 	})
 	if err != nil {
 		t.Fatal(err)

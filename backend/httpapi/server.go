@@ -37,6 +37,7 @@ type server struct {
 	Deps
 	openAPIJSON []byte
 	openAPIYAML []byte
+	cache       responseCache
 }
 
 // New builds the Fiber app.

@@ -62,12 +62,14 @@ func (s *server) listProjects(c *fiber.Ctx) error {
 		return err
 	}
 	viewer := currentUser(c)
-	projects, total, err := s.Tracker.ListProjects(c.UserContext(), viewer, p)
-	if err != nil {
-		return err
-	}
-	elems := mapSlice(projects, func(x tracker.Project) hal.ProjectResource { return hal.Project(x, viewer) })
-	return s.hal(c, hal.NewCollection("/api/v3/projects", queryValues(c), p.Page, total, elems))
+	return s.cachedHAL(c, func() (any, error) {
+		projects, total, err := s.Tracker.ListProjects(c.UserContext(), viewer, p)
+		if err != nil {
+			return nil, err
+		}
+		elems := mapSlice(projects, func(x tracker.Project) hal.ProjectResource { return hal.Project(x, viewer) })
+		return hal.NewCollection("/api/v3/projects", queryValues(c), p.Page, total, elems), nil
+	})
 }
 
 func (s *server) getProject(c *fiber.Ctx) error {
@@ -146,12 +148,14 @@ func (s *server) listWorkPackages(c *fiber.Ctx) error {
 		return err
 	}
 	viewer := currentUser(c)
-	wps, total, err := s.Tracker.ListWorkPackages(c.UserContext(), viewer, projectID, p)
-	if err != nil {
-		return err
-	}
-	elems := mapSlice(wps, func(v tracker.WorkPackageView) hal.WorkPackageResource { return hal.WorkPackage(v, viewer, false) })
-	return s.hal(c, hal.NewCollection(base, queryValues(c), p.Page, total, elems))
+	return s.cachedHAL(c, func() (any, error) {
+		wps, total, err := s.Tracker.ListWorkPackages(c.UserContext(), viewer, projectID, p)
+		if err != nil {
+			return nil, err
+		}
+		elems := mapSlice(wps, func(v tracker.WorkPackageView) hal.WorkPackageResource { return hal.WorkPackage(v, viewer, false) })
+		return hal.NewCollection(base, queryValues(c), p.Page, total, elems), nil
+	})
 }
 
 func (s *server) getWorkPackage(c *fiber.Ctx) error {
@@ -159,11 +163,13 @@ func (s *server) getWorkPackage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	v, err := s.Tracker.WorkPackage(c.UserContext(), currentUser(c), id)
-	if err != nil {
-		return err
-	}
-	return s.hal(c, hal.WorkPackage(v, currentUser(c), true))
+	return s.cachedHAL(c, func() (any, error) {
+		v, err := s.Tracker.WorkPackage(c.UserContext(), currentUser(c), id)
+		if err != nil {
+			return nil, err
+		}
+		return hal.WorkPackage(v, currentUser(c), true), nil
+	})
 }
 
 func (s *server) createWorkPackage(c *fiber.Ctx) error {
@@ -277,12 +283,14 @@ func (s *server) listTimeEntries(c *fiber.Ctx) error {
 		return err
 	}
 	viewer := currentUser(c)
-	entries, total, err := s.Tracker.ListTimeEntries(c.UserContext(), viewer, p)
-	if err != nil {
-		return err
-	}
-	elems := mapSlice(entries, func(t tracker.TimeEntryView) hal.TimeEntryResource { return hal.TimeEntry(t, viewer) })
-	return s.hal(c, hal.NewCollection("/api/v3/time_entries", queryValues(c), p.Page, total, elems))
+	return s.cachedHAL(c, func() (any, error) {
+		entries, total, err := s.Tracker.ListTimeEntries(c.UserContext(), viewer, p)
+		if err != nil {
+			return nil, err
+		}
+		elems := mapSlice(entries, func(t tracker.TimeEntryView) hal.TimeEntryResource { return hal.TimeEntry(t, viewer) })
+		return hal.NewCollection("/api/v3/time_entries", queryValues(c), p.Page, total, elems), nil
+	})
 }
 
 func (s *server) getTimeEntry(c *fiber.Ctx) error {

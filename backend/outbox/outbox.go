@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/hookpost/hookpost/backend/store"
 )
 
 // Event is one recorded change.
@@ -26,9 +28,17 @@ type Event struct {
 	CreatedAt   time.Time       `bun:"created_at" json:"createdAt"`
 }
 
-// Record inserts e using db, which must be the transaction of the change.
-func Record(ctx context.Context, db bun.IDB, e *Event) error {
-	_, err := db.NewInsert().Model(e).Exec(ctx)
+// InsertSQL is the statement Record runs; register it with
+// store.PrepareWrites.
+const InsertSQL = `INSERT INTO events (name, resource_key, resource_id, project_id, actor_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
+
+// Record inserts e inside tx, the transaction of the change.
+func Record(ctx context.Context, st *store.Store, tx bun.Tx, e *Event) error {
+	res, err := st.TxExec(ctx, tx, InsertSQL, e.Name, e.ResourceKey, e.ResourceID, e.ProjectID, e.ActorID, string(e.Payload), store.Timestamp(e.CreatedAt))
+	if err != nil {
+		return err
+	}
+	e.ID, err = res.LastInsertId()
 	return err
 }
 

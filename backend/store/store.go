@@ -34,6 +34,10 @@ var sqliteMigrations embed.FS
 type Store struct {
 	DB   *bun.DB
 	Read *bun.DB
+
+	stmts  stmtCache
+	writes writeStmts
+	w      writer
 }
 
 // Open opens (creating if needed) the SQLite file at path.
@@ -90,6 +94,11 @@ func Open(ctx context.Context, path string) (*Store, error) {
 
 // Close closes both handles.
 func (s *Store) Close() error {
+	s.w.close()
+	s.stmts.close()
+	for _, st := range s.writes.m {
+		st.Close()
+	}
 	return errors.Join(s.Read.Close(), s.DB.Close())
 }
 

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"fmt"
+
 	"context"
+	"github.com/uptrace/bun"
 	"path/filepath"
 	"testing"
 )
@@ -68,5 +71,48 @@ func TestPragmas(t *testing.T) {
 	}
 	if _, err := st.Read.ExecContext(ctx, "CREATE TABLE x (a int)"); err == nil {
 		t.Error("the read pool accepted a write")
+	}
+}
+
+func TestWritesShareCommitsButFailAlone(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "w.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.DB.ExecContext(ctx, "CREATE TABLE t (v INTEGER)"); err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			errs <- st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+				if _, err := tx.ExecContext(ctx, "INSERT INTO t (v) VALUES (?)", i); err != nil {
+					return err
+				}
+				if i%10 == 0 {
+					return fmt.Errorf("write %d fails after inserting", i)
+				}
+				return nil
+			})
+		}()
+	}
+	failed := 0
+	for range n {
+		if err := <-errs; err != nil {
+			failed++
+		}
+	}
+	var rows, bad int
+	if err := st.Read.NewRaw("SELECT count(*) FROM t").Scan(ctx, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Read.NewRaw("SELECT count(*) FROM t WHERE v % 10 = 0").Scan(ctx, &bad); err != nil {
+		t.Fatal(err)
+	}
+	if failed != n/10 || rows != n-n/10 || bad != 0 {
+		t.Fatalf("failed %d (want %d), rows %d (want %d), rows of failed writes %d", failed, n/10, rows, n-n/10, bad)
 	}
 }

@@ -93,7 +93,7 @@ func (s *Service) attachmentViews(ctx context.Context, db bun.IDB, rows []Attach
 	for _, r := range rows {
 		userIDs = append(userIDs, r.AuthorID)
 	}
-	users, err := usersByID(ctx, db, userIDs)
+	users, err := s.usersByID(ctx, db, userIDs)
 	if err != nil {
 		return nil, err
 	}

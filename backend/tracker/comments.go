@@ -64,7 +64,7 @@ func (s *Service) commentViews(ctx context.Context, db bun.IDB, comments []Comme
 	for _, c := range comments {
 		userIDs = append(userIDs, c.UserID)
 	}
-	users, err := usersByID(ctx, db, userIDs)
+	users, err := s.usersByID(ctx, db, userIDs)
 	if err != nil {
 		return nil, err
 	}

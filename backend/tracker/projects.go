@@ -283,7 +283,7 @@ func (s *Service) DeleteProject(ctx context.Context, viewer auth.User, id int64)
 		if n > 0 {
 			return domain.Invalid("children", "The project has %d subprojects: delete or move them first.", n)
 		}
-		payload, err := s.render(ctx, s, tx, outbox.KeyProject, id)
+		payload, err := s.render(ctx, s, tx, outbox.KeyProject, id, nil)
 		if err != nil {
 			return err
 		}

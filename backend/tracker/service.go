@@ -20,10 +20,11 @@ import (
 	"github.com/hookpost/hookpost/backend/store"
 )
 
-// Renderer renders a resource, read through db (the change's transaction),
-// as the representation its webhook payload carries. The hal package
-// provides it, so payloads and API responses come from the same code.
-type Renderer func(ctx context.Context, svc *Service, db bun.IDB, key string, id int64) (json.RawMessage, error)
+// Renderer renders a resource as the representation its webhook payload
+// carries: preloaded when the caller has it (a *WorkPackageView, ...), or
+// else read through db (the change's transaction). The hal package provides
+// it, so payloads and API responses come from the same code.
+type Renderer func(ctx context.Context, svc *Service, db bun.IDB, key string, id int64, preloaded any) (json.RawMessage, error)
 
 // Service is the tracker service.
 type Service struct {
@@ -61,6 +62,9 @@ func New(ctx context.Context, st *store.Store, set *settings.Service, now func()
 	if err := st.Read.NewSelect().Model(&priorities).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load priorities: %w", err)
 	}
+	if err := st.PrepareWrites(ctx, outbox.InsertSQL, insertWorkPackageSQL); err != nil {
+		return nil, fmt.Errorf("prepare statements: %w", err)
+	}
 	for _, x := range statuses {
 		s.statuses[x.ID] = x
 		if x.IsDefault {
@@ -89,26 +93,34 @@ type ListParams struct {
 	SortBy  string
 }
 
+// Generation changes with every write; caches of tracker data compare it.
+func (s *Service) Generation() int64 { return s.generation.Load() }
+
 // write runs f in a write transaction and invalidates cached totals after it.
 func (s *Service) write(ctx context.Context, f func(ctx context.Context, tx bun.Tx) error) error {
-	err := s.st.DB.RunInTx(ctx, nil, f)
+	err := s.st.Write(ctx, f)
 	s.generation.Add(1)
 	return err
 }
 
 // record renders the resource inside tx and writes its event there.
-func (s *Service) record(ctx context.Context, tx bun.IDB, name, key string, id int64, projectID int64, actor auth.User) error {
-	payload, err := s.render(ctx, s, tx, key, id)
+func (s *Service) record(ctx context.Context, tx bun.Tx, name, key string, id int64, projectID int64, actor auth.User) error {
+	return s.recordLoaded(ctx, tx, name, key, id, projectID, actor, nil)
+}
+
+// recordLoaded is record for a resource the caller already holds.
+func (s *Service) recordLoaded(ctx context.Context, tx bun.Tx, name, key string, id int64, projectID int64, actor auth.User, preloaded any) error {
+	payload, err := s.render(ctx, s, tx, key, id, preloaded)
 	if err != nil {
 		return fmt.Errorf("render %s %d for its event: %w", key, id, err)
 	}
 	return s.recordPayload(ctx, tx, name, key, id, projectID, actor, payload)
 }
 
-func (s *Service) recordPayload(ctx context.Context, tx bun.IDB, name, key string, id int64, projectID int64, actor auth.User, payload json.RawMessage) error {
+func (s *Service) recordPayload(ctx context.Context, tx bun.Tx, name, key string, id int64, projectID int64, actor auth.User, payload json.RawMessage) error {
 	pid := projectID
 	aid := actor.ID
-	return outbox.Record(ctx, tx, &outbox.Event{Name: name, ResourceKey: key, ResourceID: id, ProjectID: &pid,
+	return outbox.Record(ctx, s.st, tx, &outbox.Event{Name: name, ResourceKey: key, ResourceID: id, ProjectID: &pid,
 		ActorID: &aid, Payload: payload, CreatedAt: s.stamp()})
 }
 
@@ -162,13 +174,22 @@ func notFound(err error) error {
 	return err
 }
 
-func usersByID(ctx context.Context, db bun.IDB, ids []int64) (map[int64]auth.User, error) {
+// scan runs q into dest; reads outside a transaction go through the read
+// pool's statement cache.
+func (s *Service) scan(ctx context.Context, db bun.IDB, q *bun.SelectQuery, dest any) error {
+	if db == bun.IDB(s.st.Read) {
+		return s.st.ReadScan(ctx, q, dest)
+	}
+	return q.Scan(ctx, dest)
+}
+
+func (s *Service) usersByID(ctx context.Context, db bun.IDB, ids []int64) (map[int64]auth.User, error) {
 	out := map[int64]auth.User{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var users []auth.User
-	if err := db.NewSelect().Model(&users).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := s.scan(ctx, db, db.NewSelect().Model(&users).Where("id IN (?)", bun.In(ids)), &users); err != nil {
 		return nil, err
 	}
 	for _, u := range users {

@@ -71,7 +71,7 @@ func (s *Service) timeEntryViews(ctx context.Context, db bun.IDB, rows []TimeEnt
 	for _, r := range rows {
 		userIDs = append(userIDs, r.UserID)
 	}
-	users, err := usersByID(ctx, db, userIDs)
+	users, err := s.usersByID(ctx, db, userIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +265,7 @@ func (s *Service) DeleteTimeEntry(ctx context.Context, viewer auth.User, id int6
 		return err
 	}
 	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		payload, err := s.render(ctx, s, tx, outbox.KeyTimeEntry, id)
+		payload, err := s.render(ctx, s, tx, outbox.KeyTimeEntry, id, nil)
 		if err != nil {
 			return err
 		}

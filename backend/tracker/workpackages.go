@@ -13,6 +13,7 @@ import (
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/query"
+	"github.com/hookpost/hookpost/backend/store"
 )
 
 // WorkPackageInput is a work package create or update; nil fields were not sent.
@@ -79,7 +80,7 @@ func (s *Service) ListWorkPackages(ctx context.Context, viewer auth.User, projec
 		return []WorkPackageView{}, total, err
 	}
 	var rows []WorkPackage
-	err = base().ColumnExpr("wp.*").OrderExpr(strings.Join(order, ", ")).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &rows)
+	err = s.st.ReadScan(ctx, base().ColumnExpr("wp.*").OrderExpr(strings.Join(order, ", ")).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)), &rows)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -99,7 +100,7 @@ func (s *Service) views(ctx context.Context, db bun.IDB, rows []WorkPackage, spe
 			userIDs = append(userIDs, *r.AssigneeID)
 		}
 	}
-	users, err := usersByID(ctx, db, userIDs)
+	users, err := s.usersByID(ctx, db, userIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -110,7 +111,7 @@ func (s *Service) views(ctx context.Context, db bun.IDB, rows []WorkPackage, spe
 	projects := map[int64]Project{}
 	if len(ids) > 0 {
 		var ps []Project
-		if err := db.NewSelect().Model(&ps).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		if err := s.scan(ctx, db, db.NewSelect().Model(&ps).Where("id IN (?)", bun.In(ids)), &ps); err != nil {
 			return nil, err
 		}
 		for _, p := range ps {
@@ -171,8 +172,15 @@ func validDate(field string, v Opt[string], errs *domain.ValidationErrors) {
 	}
 }
 
-func (s *Service) validateWorkPackage(ctx context.Context, db bun.IDB, viewer auth.User, wp *WorkPackage, in WorkPackageInput, creating bool) domain.ValidationErrors {
+// refs are what validation loaded and a new work package's view reuses.
+type refs struct {
+	project *Project
+	users   map[int64]auth.User
+}
+
+func (s *Service) validateWorkPackage(ctx context.Context, db bun.IDB, viewer auth.User, wp *WorkPackage, in WorkPackageInput, creating bool) (domain.ValidationErrors, refs) {
 	var errs domain.ValidationErrors
+	loaded := refs{users: map[int64]auth.User{}}
 	for _, f := range in.ReadOnly {
 		errs = append(errs, domain.ReadOnly(f))
 	}
@@ -224,6 +232,8 @@ func (s *Service) validateWorkPackage(ctx context.Context, db bun.IDB, viewer au
 			errs = append(errs, domain.Invalid("project", "Project %d does not exist.", *in.ProjectID))
 		} else if !p.Active {
 			errs = append(errs, domain.Invalid("project", "Project %q is archived: work packages cannot be added to it.", p.Name))
+		} else {
+			loaded.project = &p
 		}
 	}
 	for field, id := range map[string]*int64{"assignee": in.AssigneeID.Value, "author": in.AuthorID} {
@@ -235,6 +245,8 @@ func (s *Service) validateWorkPackage(ctx context.Context, db bun.IDB, viewer au
 			errs = append(errs, domain.Invalid(field, "User %d does not exist.", *id))
 		} else if u.Status != "active" {
 			errs = append(errs, domain.Invalid(field, "User %q is locked.", u.Login))
+		} else {
+			loaded.users[u.ID] = u
 		}
 	}
 	start, due := wp.StartDate, wp.DueDate
@@ -247,7 +259,7 @@ func (s *Service) validateWorkPackage(ctx context.Context, db bun.IDB, viewer au
 	if start != nil && due != nil && *due < *start && len(errs) == 0 {
 		errs = append(errs, domain.Invalid("dueDate", "Finish date must be on or after the start date %s.", *start))
 	}
-	return errs
+	return errs, loaded
 }
 
 func applyWorkPackage(wp *WorkPackage, in WorkPackageInput) {
@@ -286,14 +298,19 @@ func applyWorkPackage(wp *WorkPackage, in WorkPackageInput) {
 	}
 }
 
+const insertWorkPackageSQL = `INSERT INTO work_packages (project_id, type_id, status_id, priority_id, author_id,
+	assignee_id, subject, description, start_date, due_date, estimated_hours, done_ratio, lock_version, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`
+
 // CreateWorkPackage adds a work package.
 func (s *Service) CreateWorkPackage(ctx context.Context, viewer auth.User, in WorkPackageInput) (WorkPackageView, error) {
-	var id int64
+	var view WorkPackageView
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.stamp()
 		wp := WorkPackage{TypeID: s.defaults.typ, StatusID: s.defaults.status, PriorityID: s.defaults.priority,
 			AuthorID: viewer.ID, CreatedAt: now, UpdatedAt: now}
-		if err := s.validateWorkPackage(ctx, tx, viewer, &wp, in, true).Err(); err != nil {
+		errs, loaded := s.validateWorkPackage(ctx, tx, viewer, &wp, in, true)
+		if err := errs.Err(); err != nil {
 			return err
 		}
 		applyWorkPackage(&wp, in)
@@ -303,16 +320,32 @@ func (s *Service) CreateWorkPackage(ctx context.Context, viewer auth.User, in Wo
 		if in.CreatedAt != nil {
 			wp.CreatedAt = in.CreatedAt.UTC().Truncate(time.Millisecond)
 		}
-		if _, err := tx.NewInsert().Model(&wp).Exec(ctx); err != nil {
+		// A prepared insert: creating work packages is the hot write path.
+		res, err := s.st.TxExec(ctx, tx, insertWorkPackageSQL,
+			wp.ProjectID, wp.TypeID, wp.StatusID, wp.PriorityID, wp.AuthorID, wp.AssigneeID, wp.Subject, wp.Description,
+			wp.StartDate, wp.DueDate, wp.EstimatedHours, wp.DoneRatio, store.Timestamp(wp.CreatedAt), store.Timestamp(wp.UpdatedAt))
+		if err != nil {
 			return err
 		}
-		id = wp.ID
-		return s.record(ctx, tx, outbox.WorkPackageCreated, outbox.KeyWorkPackage, wp.ID, wp.ProjectID, viewer)
+		if wp.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		// Everything the representation needs was loaded by the validation.
+		view = WorkPackageView{WorkPackage: wp, Project: *loaded.project, Type: s.types[wp.TypeID], Status: s.statuses[wp.StatusID],
+			Priority: s.priorities[wp.PriorityID], Author: viewer}
+		if wp.AuthorID != viewer.ID {
+			view.Author = loaded.users[wp.AuthorID]
+		}
+		if wp.AssigneeID != nil {
+			u := loaded.users[*wp.AssigneeID]
+			view.Assignee = &u
+		}
+		return s.recordLoaded(ctx, tx, outbox.WorkPackageCreated, outbox.KeyWorkPackage, wp.ID, wp.ProjectID, viewer, &view)
 	})
 	if err != nil {
 		return WorkPackageView{}, err
 	}
-	return s.LoadWorkPackage(ctx, s.st.Read, id)
+	return view, nil
 }
 
 // UpdateWorkPackage changes a work package; in.LockVersion must match the
@@ -333,8 +366,8 @@ func (s *Service) UpdateWorkPackage(ctx context.Context, viewer auth.User, id in
 		if *in.LockVersion != wp.LockVersion {
 			return fmt.Errorf("the work package was changed in the meantime (lockVersion is now %d): reload it and try again: %w", wp.LockVersion, domain.ErrConflict)
 		}
-		if err := s.validateWorkPackage(ctx, tx, viewer, &wp, in, false).Err(); err != nil {
-			return err
+		if errs, _ := s.validateWorkPackage(ctx, tx, viewer, &wp, in, false); errs.Err() != nil {
+			return errs.Err()
 		}
 		applyWorkPackage(&wp, in)
 		wp.UpdatedAt = s.stamp()
@@ -366,7 +399,7 @@ func (s *Service) DeleteWorkPackage(ctx context.Context, viewer auth.User, id in
 		return err
 	}
 	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		payload, err := s.render(ctx, s, tx, outbox.KeyWorkPackage, id)
+		payload, err := s.render(ctx, s, tx, outbox.KeyWorkPackage, id, nil)
 		if err != nil {
 			return err
 		}
