@@ -1,12 +1,12 @@
 package store
 
 import (
-	"fmt"
-
 	"context"
-	"github.com/uptrace/bun"
+	"fmt"
 	"path/filepath"
 	"testing"
+
+	"github.com/uptrace/bun"
 )
 
 func TestMigrateEmptyThenExistingDatabase(t *testing.T) {
