@@ -75,7 +75,12 @@ func (s *Service) ListWorkPackages(ctx context.Context, viewer auth.User, projec
 		}
 		return applyFilters(visibleProjects(q, viewer, "wp.project_id"), conds)
 	}
-	total, err := s.count(ctx, base())
+	var total int
+	if len(conds) == 0 {
+		total, err = s.countWorkPackages(ctx, viewer, projectID)
+	} else {
+		total, err = s.count(ctx, base())
+	}
 	if err != nil || p.Page.Size == 0 {
 		return []WorkPackageView{}, total, err
 	}
@@ -86,6 +91,18 @@ func (s *Service) ListWorkPackages(ctx context.Context, viewer auth.User, projec
 	}
 	views, err := s.views(ctx, s.st.Read, rows, false)
 	return views, total, err
+}
+
+// countWorkPackages is the unfiltered total, from the counts the triggers keep.
+func (s *Service) countWorkPackages(ctx context.Context, viewer auth.User, projectID int64) (int, error) {
+	q := s.st.Read.NewSelect().TableExpr("work_package_counts AS c").ColumnExpr("CAST(coalesce(sum(c.n), 0) AS INTEGER)")
+	if projectID != 0 {
+		q = q.Where("c.project_id = ?", projectID)
+	}
+	q = visibleProjects(q, viewer, "c.project_id")
+	var n int
+	err := q.Scan(ctx, &n)
+	return n, err
 }
 
 // views loads what the rows link to. spent adds the logged hours (single
