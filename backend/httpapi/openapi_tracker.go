@@ -3,7 +3,11 @@ package httpapi
 // Schemas of the tracker resources for the OpenAPI document.
 
 func links(required ...string) obj {
-	return obj{"type": "object", "required": required, "additionalProperties": obj{
+	props := obj{}
+	for _, name := range required {
+		props[name] = obj{"oneOf": []obj{ref("Link"), {"type": "array", "items": ref("Link")}}}
+	}
+	return obj{"type": "object", "required": required, "properties": props, "additionalProperties": obj{
 		"oneOf": []obj{ref("Link"), {"type": "array", "items": ref("Link")}}}}
 }
 
