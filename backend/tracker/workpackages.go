@@ -322,21 +322,24 @@ const insertWorkPackageSQL = `INSERT INTO work_packages (project_id, type_id, st
 // CreateWorkPackage adds a work package.
 func (s *Service) CreateWorkPackage(ctx context.Context, viewer auth.User, in WorkPackageInput) (WorkPackageView, error) {
 	var view WorkPackageView
+	now := s.stamp()
+	wp := WorkPackage{TypeID: s.defaults.typ, StatusID: s.defaults.status, PriorityID: s.defaults.priority,
+		AuthorID: viewer.ID, CreatedAt: now, UpdatedAt: now}
+	// Validation reads through the read pool, beside the single writer;
+	// the foreign keys still guard the insert against a project or user
+	// deleted in between.
+	errs, loaded := s.validateWorkPackage(ctx, s.st.Read, viewer, &wp, in, true)
+	if err := errs.Err(); err != nil {
+		return WorkPackageView{}, err
+	}
+	applyWorkPackage(&wp, in)
+	if in.AuthorID != nil {
+		wp.AuthorID = *in.AuthorID
+	}
+	if in.CreatedAt != nil {
+		wp.CreatedAt = in.CreatedAt.UTC().Truncate(time.Millisecond)
+	}
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		now := s.stamp()
-		wp := WorkPackage{TypeID: s.defaults.typ, StatusID: s.defaults.status, PriorityID: s.defaults.priority,
-			AuthorID: viewer.ID, CreatedAt: now, UpdatedAt: now}
-		errs, loaded := s.validateWorkPackage(ctx, tx, viewer, &wp, in, true)
-		if err := errs.Err(); err != nil {
-			return err
-		}
-		applyWorkPackage(&wp, in)
-		if in.AuthorID != nil {
-			wp.AuthorID = *in.AuthorID
-		}
-		if in.CreatedAt != nil {
-			wp.CreatedAt = in.CreatedAt.UTC().Truncate(time.Millisecond)
-		}
 		// A prepared insert: creating work packages is the hot write path.
 		res, err := s.st.TxExec(ctx, tx, insertWorkPackageSQL,
 			wp.ProjectID, wp.TypeID, wp.StatusID, wp.PriorityID, wp.AuthorID, wp.AssigneeID, wp.Subject, wp.Description,
