@@ -57,6 +57,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	pragmas.Add("_pragma", "journal_mode(WAL)")
 	pragmas.Add("_pragma", "synchronous(NORMAL)")
 	pragmas.Add("_pragma", "foreign_keys(1)")
+	// Statement journals (an insert that fires a trigger needs one) stay in
+	// memory instead of going through a temporary file on every write.
+	pragmas.Add("_pragma", "temp_store(MEMORY)")
 	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
 
 	wdb, err := sql.Open(sqliteshim.ShimName, writeDSN)

@@ -18,8 +18,7 @@ type writeJob struct {
 }
 
 // writer runs every write of the process on the single writer connection.
-// Writes that arrive while one is running are committed together: each runs
-// in its own savepoint, so one that fails is rolled back alone, and the
+// Writes that arrive while one is running are committed together, so a
 // batch pays for one commit instead of one per write (group commit).
 type writer struct {
 	once sync.Once
@@ -33,7 +32,9 @@ var ErrClosed = errors.New("the database is closed")
 
 // Write runs fn in a write transaction and returns once it is committed (or
 // rolled back, with fn's error). fn may share its transaction with other
-// writes; it must not call Write itself.
+// writes, and may run twice (the second time alone, after the shared
+// transaction was rolled back): it must only write through tx, and must not
+// call Write itself.
 func (s *Store) Write(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	s.w.once.Do(func() {
 		s.w.jobs = make(chan writeJob, maxBatch)
@@ -77,43 +78,56 @@ func (s *Store) writeLoop() {
 	}
 }
 
+// runBatch commits the batch in one transaction. Should any write fail, the
+// transaction is rolled back and every write of the batch runs again in a
+// transaction of its own, so that each one's outcome is its own. Failures are
+// rare on the hot paths (validation runs before Write), so the common case
+// pays for neither savepoints nor retries.
 func (s *Store) runBatch(batch []writeJob) {
-	results := make([]error, len(batch))
+	if len(batch) > 1 {
+		if err := s.runTogether(batch); err == nil {
+			for _, j := range batch {
+				j.done <- nil
+			}
+			return
+		}
+	}
+	for _, j := range batch {
+		j.done <- s.runAlone(j)
+	}
+}
+
+func (s *Store) runTogether(batch []writeJob) error {
 	tx, err := s.DB.BeginTx(context.Background(), nil)
 	if err != nil {
-		for _, j := range batch {
-			j.done <- err
-		}
-		return
+		return err
 	}
-	for i, j := range batch {
-		if err := j.ctx.Err(); err != nil {
-			results[i] = err
-			continue
+	for _, j := range batch {
+		err := j.ctx.Err()
+		if err == nil {
+			err = j.fn(j.ctx, tx)
 		}
-		if len(batch) == 1 {
-			results[i] = j.fn(j.ctx, tx)
-			if results[i] != nil {
-				_ = tx.Rollback()
-				j.done <- results[i]
-				return
-			}
-			continue
+		if err != nil {
+			_ = tx.Rollback()
+			return err
 		}
-		results[i] = tx.RunInTx(j.ctx, nil, j.fn)
 	}
-	if err := tx.Commit(); err != nil {
-		for i, j := range batch {
-			if results[i] == nil {
-				results[i] = err
-			}
-			j.done <- results[i]
-		}
-		return
+	return tx.Commit()
+}
+
+func (s *Store) runAlone(j writeJob) error {
+	if err := j.ctx.Err(); err != nil {
+		return err
 	}
-	for i, j := range batch {
-		j.done <- results[i]
+	tx, err := s.DB.BeginTx(context.Background(), nil)
+	if err != nil {
+		return err
 	}
+	if err := j.fn(j.ctx, tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	return tx.Commit()
 }
 
 func (w *writer) close() {
