@@ -19,18 +19,29 @@ import (
 // is not JSON, 400 for malformed JSON or an unknown property, and 422 naming
 // the property for a value of the wrong type.
 func decodeJSON(c *fiber.Ctx, v any) error {
-	body := c.Body()
-	if ct := c.Get(fiber.HeaderContentType); ct != "" || len(body) > 0 {
-		mt, _, _ := mime.ParseMediaType(ct)
-		if mt != "application/json" && mt != "application/hal+json" {
-			return &domain.RequestError{Status: fiber.StatusUnsupportedMediaType, Identifier: "TypeNotSupported",
-				Message: fmt.Sprintf("Expected Content-Type application/json, got %q.", ct)}
-		}
-	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
+	body, err := jsonBody(c)
+	if err != nil {
+		return err
 	}
 	return decodeStrict(body, v)
+}
+
+// jsonBody returns the request body after checking that it is JSON (415
+// otherwise); an empty body reads as {}.
+func jsonBody(c *fiber.Ctx) ([]byte, error) {
+	body := c.Body()
+	ct := c.Get(fiber.HeaderContentType)
+	if ct == "" && len(bytes.TrimSpace(body)) == 0 {
+		return []byte("{}"), nil
+	}
+	if mt, _, _ := mime.ParseMediaType(ct); mt != "application/json" && mt != "application/hal+json" {
+		return nil, &domain.RequestError{Status: fiber.StatusUnsupportedMediaType, Identifier: "TypeNotSupported",
+			Message: fmt.Sprintf("Expected Content-Type application/json, got %q.", ct)}
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return []byte("{}"), nil
+	}
+	return body, nil
 }
 
 // decodeStrict decodes one JSON value, refusing unknown properties.

@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -15,20 +13,6 @@ import (
 	"github.com/hookpost/hookpost/backend/query"
 	"github.com/hookpost/hookpost/backend/tracker"
 )
-
-// halBody returns the request body after checking that it is JSON.
-func halBody(c *fiber.Ctx) ([]byte, error) {
-	mt, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	if mt != "application/json" && mt != "application/hal+json" {
-		return nil, &domain.RequestError{Status: fiber.StatusUnsupportedMediaType, Identifier: "TypeNotSupported",
-			Message: fmt.Sprintf("Expected Content-Type application/json, got %q.", c.Get(fiber.HeaderContentType))}
-	}
-	body := c.Body()
-	if len(strings.TrimSpace(string(body))) == 0 {
-		return []byte("{}"), nil
-	}
-	return body, nil
-}
 
 func (s *server) listParams(c *fiber.Ctx) (tracker.ListParams, error) {
 	page, err := query.ParsePage(c.Query("offset"), c.Query("pageSize"), s.Settings.Current().MaxPageSize)
@@ -85,7 +69,7 @@ func (s *server) getProject(c *fiber.Ctx) error {
 }
 
 func (s *server) createProject(c *fiber.Ctx) error {
-	body, err := halBody(c)
+	body, err := jsonBody(c)
 	if err != nil {
 		return err
 	}
@@ -105,7 +89,7 @@ func (s *server) updateProject(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := halBody(c)
+	body, err := jsonBody(c)
 	if err != nil {
 		return err
 	}
@@ -173,7 +157,7 @@ func (s *server) getWorkPackage(c *fiber.Ctx) error {
 }
 
 func (s *server) createWorkPackage(c *fiber.Ctx) error {
-	body, err := halBody(c)
+	body, err := jsonBody(c)
 	if err != nil {
 		return err
 	}
@@ -203,7 +187,7 @@ func (s *server) updateWorkPackage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := halBody(c)
+	body, err := jsonBody(c)
 	if err != nil {
 		return err
 	}
@@ -248,7 +232,7 @@ func (s *server) addComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := halBody(c)
+	body, err := jsonBody(c)
 	if err != nil {
 		return err
 	}
@@ -306,7 +290,7 @@ func (s *server) getTimeEntry(c *fiber.Ctx) error {
 }
 
 func (s *server) createTimeEntry(c *fiber.Ctx) error {
-	body, err := halBody(c)
+	body, err := jsonBody(c)
 	if err != nil {
 		return err
 	}
@@ -326,7 +310,7 @@ func (s *server) updateTimeEntry(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	body, err := halBody(c)
+	body, err := jsonBody(c)
 	if err != nil {
 		return err
 	}

@@ -51,11 +51,7 @@ var identifierPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 
 // ListProjects returns one page of the projects viewer may see.
 func (s *Service) ListProjects(ctx context.Context, viewer auth.User, p ListParams) ([]Project, int, error) {
-	conds, err := query.Filters(p.Filters, ProjectFields, viewer.ID)
-	if err != nil {
-		return nil, 0, err
-	}
-	order, err := query.SortBy(p.SortBy, ProjectFields, "p.id ASC")
+	conds, order, err := listQuery(p, ProjectFields, viewer, "p.id ASC")
 	if err != nil {
 		return nil, 0, err
 	}
@@ -68,7 +64,7 @@ func (s *Service) ListProjects(ctx context.Context, viewer auth.User, p ListPara
 		return []Project{}, total, err
 	}
 	projects := []Project{}
-	err = base().ColumnExpr("p.*").OrderExpr(strings.Join(order, ", ")).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &projects)
+	err = base().ColumnExpr("p.*").OrderExpr(order).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &projects)
 	if err != nil {
 		return nil, 0, err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -149,6 +150,19 @@ func (s *Service) count(ctx context.Context, q *bun.SelectQuery) (int, error) {
 	}
 	s.countMu.Unlock()
 	return int(c), nil
+}
+
+// listQuery parses a collection request's filters and sort order against spec.
+func listQuery(p ListParams, spec query.Spec, viewer auth.User, fallback string) ([]query.Condition, string, error) {
+	conds, err := query.Filters(p.Filters, spec, viewer.ID)
+	if err != nil {
+		return nil, "", err
+	}
+	order, err := query.SortBy(p.SortBy, spec, fallback)
+	if err != nil {
+		return nil, "", err
+	}
+	return conds, strings.Join(order, ", "), nil
 }
 
 func applyFilters(q *bun.SelectQuery, conds []query.Condition) *bun.SelectQuery {

@@ -3,7 +3,6 @@ package tracker
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -42,11 +41,7 @@ var TimeEntryFields = query.Spec{
 
 // ListTimeEntries returns one page of the time entries viewer may see.
 func (s *Service) ListTimeEntries(ctx context.Context, viewer auth.User, p ListParams) ([]TimeEntryView, int, error) {
-	conds, err := query.Filters(p.Filters, TimeEntryFields, viewer.ID)
-	if err != nil {
-		return nil, 0, err
-	}
-	order, err := query.SortBy(p.SortBy, TimeEntryFields, "te.id ASC")
+	conds, order, err := listQuery(p, TimeEntryFields, viewer, "te.id ASC")
 	if err != nil {
 		return nil, 0, err
 	}
@@ -59,7 +54,7 @@ func (s *Service) ListTimeEntries(ctx context.Context, viewer auth.User, p ListP
 		return []TimeEntryView{}, total, err
 	}
 	var rows []TimeEntry
-	if err := base().ColumnExpr("te.*").OrderExpr(strings.Join(order, ", ")).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &rows); err != nil {
+	if err := base().ColumnExpr("te.*").OrderExpr(order).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)).Scan(ctx, &rows); err != nil {
 		return nil, 0, err
 	}
 	views, err := s.timeEntryViews(ctx, s.st.Read, rows)

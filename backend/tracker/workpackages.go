@@ -60,11 +60,7 @@ func (s *Service) ListWorkPackages(ctx context.Context, viewer auth.User, projec
 			return nil, 0, err
 		}
 	}
-	conds, err := query.Filters(p.Filters, WorkPackageFields, viewer.ID)
-	if err != nil {
-		return nil, 0, err
-	}
-	order, err := query.SortBy(p.SortBy, WorkPackageFields, "wp.id ASC")
+	conds, order, err := listQuery(p, WorkPackageFields, viewer, "wp.id ASC")
 	if err != nil {
 		return nil, 0, err
 	}
@@ -85,7 +81,7 @@ func (s *Service) ListWorkPackages(ctx context.Context, viewer auth.User, projec
 		return []WorkPackageView{}, total, err
 	}
 	var rows []WorkPackage
-	err = s.st.ReadScan(ctx, base().ColumnExpr("wp.*").OrderExpr(strings.Join(order, ", ")).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)), &rows)
+	err = s.st.ReadScan(ctx, base().ColumnExpr("wp.*").OrderExpr(order).Offset(int64(p.Page.SQLOffset())).Limit(int64(p.Page.Size)), &rows)
 	if err != nil {
 		return nil, 0, err
 	}
