@@ -3,7 +3,7 @@
 import type { CreatedToken, NewToken, Settings, SettingsPatch, Token, User } from './types'
 import { ApiError } from './errors'
 import * as App from '../../wailsjs/go/app/App'
-import { WindowSetTitle, ClipboardSetText } from '../../wailsjs/runtime/runtime'
+import { WindowSetTitle, ClipboardSetText, BrowserOpenURL } from '../../wailsjs/runtime/runtime'
 
 export interface Api {
   readonly mode: 'desktop' | 'browser'
@@ -20,6 +20,8 @@ export interface Api {
   serverURL(): Promise<string>
   setTitle(title: string): void
   copy(text: string): Promise<void>
+  /** Opens a URL in the system browser (desktop) or a new tab. */
+  openExternal(url: string): void
 }
 
 async function viaBinding<T>(call: () => Promise<T>): Promise<T> {
@@ -46,6 +48,7 @@ export function bindingsApi(): Api {
     copy: async (text) => {
       await ClipboardSetText(text)
     },
+    openExternal: (url) => BrowserOpenURL(url),
   }
 }
 
@@ -112,6 +115,9 @@ export function fetchApi(base = ''): Api {
       document.title = title
     },
     copy: (text) => navigator.clipboard.writeText(text),
+    openExternal: (url) => {
+      window.open(url, '_blank', 'noopener')
+    },
   }
 }
 
