@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -80,6 +81,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return exitUsage
 	}
 
+	tuneGC(getenv)
 	log := newLogger(cfg.LogFormat, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -93,6 +95,19 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 		return exitFailure
 	}
 	return exitOK
+}
+
+// tuneGC trades memory for latency unless GOGC or GOMEMLIMIT say otherwise:
+// collecting at 4x the live heap instead of 2x halves the collector's work on
+// the request path (the live heap is tens of MB), and the soft limit keeps a
+// burst from growing the process without bound.
+func tuneGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(512 << 20)
+	}
 }
 
 func newLogger(format string, w io.Writer) *slog.Logger {

@@ -99,11 +99,13 @@ func (s *Service) loadParents(ctx context.Context, db bun.IDB, projects []Projec
 
 // LoadProject reads a project (with its parent) through db, without visibility checks.
 func (s *Service) LoadProject(ctx context.Context, db bun.IDB, id int64) (Project, error) {
-	var p Project
-	if err := db.NewSelect().Model(&p).Where("id = ?", id).Scan(ctx); err != nil {
-		return p, notFound(err)
+	var ps []Project
+	if err := s.scan(ctx, db, db.NewSelect().Model(&ps).Where("id = ?", id), &ps); err != nil {
+		return Project{}, err
 	}
-	ps := []Project{p}
+	if len(ps) == 0 {
+		return Project{}, domain.ErrNotFound
+	}
 	err := s.loadParents(ctx, db, ps)
 	return ps[0], err
 }
