@@ -14,6 +14,27 @@ import (
 	"github.com/hookpost/hookpost/backend/tracker"
 )
 
+// requireProject answers 404 for a sub-collection of a project that does not
+// exist (or is not visible) before the body is looked at, as OpenProject does.
+func (s *server) requireProject(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	_, err = s.Tracker.Project(c.UserContext(), currentUser(c), id)
+	return err
+}
+
+// requireWorkPackage is requireProject for work packages.
+func (s *server) requireWorkPackage(c *fiber.Ctx) (int64, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return 0, err
+	}
+	_, err = s.Tracker.WorkPackage(c.UserContext(), currentUser(c), id)
+	return id, err
+}
+
 func (s *server) listParams(c *fiber.Ctx) (tracker.ListParams, error) {
 	page, err := query.ParsePage(c.Query("offset"), c.Query("pageSize"), s.Settings.Current().MaxPageSize)
 	return tracker.ListParams{Page: page, Filters: c.Query("filters"), SortBy: c.Query("sortBy")}, err
@@ -157,6 +178,11 @@ func (s *server) getWorkPackage(c *fiber.Ctx) error {
 }
 
 func (s *server) createWorkPackage(c *fiber.Ctx) error {
+	if c.Params("id") != "" {
+		if err := s.requireProject(c); err != nil {
+			return err
+		}
+	}
 	body, err := jsonBody(c)
 	if err != nil {
 		return err
@@ -228,7 +254,7 @@ func (s *server) listActivities(c *fiber.Ctx) error {
 }
 
 func (s *server) addComment(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
+	id, err := s.requireWorkPackage(c)
 	if err != nil {
 		return err
 	}
@@ -355,7 +381,7 @@ func (s *server) listAttachments(c *fiber.Ctx) error {
 // addAttachment takes OpenProject's multipart upload: a "metadata" part
 // ({"fileName": ..., "description": {"raw": ...}}) and a "file" part.
 func (s *server) addAttachment(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
+	id, err := s.requireWorkPackage(c)
 	if err != nil {
 		return err
 	}
