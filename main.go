@@ -27,6 +27,7 @@ import (
 	"github.com/hookpost/hookpost/backend/store"
 	"github.com/hookpost/hookpost/backend/tracker"
 	"github.com/hookpost/hookpost/backend/version"
+	"github.com/hookpost/hookpost/backend/webhooks"
 	"github.com/hookpost/hookpost/frontend"
 )
 
@@ -47,7 +48,7 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	if app.GeneratingBindings {
 		// "wails build" runs this build only to write frontend/wailsjs.
-		if err := app.Run(context.Background(), app.New(nil, nil, "", slog.Default()), frontend.Dist()); err != nil {
+		if err := app.Run(context.Background(), app.New(nil, nil, nil, "", slog.Default()), frontend.Dist()); err != nil {
 			fmt.Fprintln(stderr, "hookpost:", err)
 			return exitFailure
 		}
@@ -124,6 +125,7 @@ type services struct {
 	settings *settings.Service
 	auth     *auth.Service
 	tracker  *tracker.Service
+	webhooks *webhooks.Service
 }
 
 func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*services, error) {
@@ -154,7 +156,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*se
 		st.Close()
 		return nil, err
 	}
-	return &services{store: st, settings: set, auth: a, tracker: tr}, nil
+	return &services{store: st, settings: set, auth: a, tracker: tr, webhooks: webhooks.New(st, time.Now)}, nil
 }
 
 func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, stderr io.Writer, log *slog.Logger) error {
@@ -190,7 +192,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	if pw != "" {
 		fmt.Fprintf(stderr, "hookpost: created the administrator 'admin' with password %s\nhookpost: it is shown only this once: sign in and keep it safe.\n", pw)
 	}
-	web, err := httpapi.New(httpapi.Deps{Store: svc.store, Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Log: log,
+	web, err := httpapi.New(httpapi.Deps{Store: svc.store, Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Webhooks: svc.webhooks, Log: log,
 		Version: version.Version, SPA: frontend.Dist()})
 	if err != nil {
 		return err
@@ -205,7 +207,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	log.Info("http server listening", "addr", addr, "db", cfg.DBPath, "version", version.Version)
 
 	if cfg.Command == config.CmdDesktop {
-		err = app.Run(ctx, app.New(svc.settings, svc.auth, addr, log), frontend.Dist())
+		err = app.Run(ctx, app.New(svc.settings, svc.auth, svc.webhooks, addr, log), frontend.Dist())
 	} else {
 		select {
 		case <-ctx.Done():

@@ -11,7 +11,9 @@ import (
 
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/hal"
+	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/settings"
+	"github.com/hookpost/hookpost/backend/webhooks"
 )
 
 // App is bound to the window; its exported methods become the frontend's
@@ -20,13 +22,14 @@ type App struct {
 	ctx       context.Context
 	settings  *settings.Service
 	auth      *auth.Service
+	webhooks  *webhooks.Service
 	serverURL string
 	log       *slog.Logger
 }
 
 // New builds the bindings over the services that main also hands to the HTTP server.
-func New(set *settings.Service, a *auth.Service, serverURL string, log *slog.Logger) *App {
-	return &App{ctx: context.Background(), settings: set, auth: a, serverURL: serverURL, log: log}
+func New(set *settings.Service, a *auth.Service, wh *webhooks.Service, serverURL string, log *slog.Logger) *App {
+	return &App{ctx: context.Background(), settings: set, auth: a, webhooks: wh, serverURL: serverURL, log: log}
 }
 
 // Startup keeps the window's context for the service calls.
@@ -62,6 +65,33 @@ func (a *App) CreateToken(in auth.NewToken) (auth.CreatedToken, error) {
 // RevokeToken revokes one of the desktop user's API tokens.
 func (a *App) RevokeToken(id int64) error {
 	_, err := asUser(a, func(u auth.User) (struct{}, error) { return struct{}{}, a.auth.RevokeToken(a.ctx, u.ID, id) })
+	return err
+}
+
+// EventCatalogue returns the webhook events grouped by resource.
+func (a *App) EventCatalogue() []outbox.ResourceDef { return outbox.Catalogue }
+
+// ListWebhooks lists the webhooks.
+func (a *App) ListWebhooks() ([]webhooks.Webhook, error) { return result(a.webhooks.List(a.ctx)) }
+
+// GetWebhook returns one webhook.
+func (a *App) GetWebhook(id int64) (webhooks.Webhook, error) {
+	return result(a.webhooks.Get(a.ctx, id))
+}
+
+// CreateWebhook adds a webhook.
+func (a *App) CreateWebhook(in webhooks.Input) (webhooks.Webhook, error) {
+	return result(a.webhooks.Create(a.ctx, in))
+}
+
+// UpdateWebhook changes a webhook.
+func (a *App) UpdateWebhook(id int64, in webhooks.Input) (webhooks.Webhook, error) {
+	return result(a.webhooks.Update(a.ctx, id, in))
+}
+
+// DeleteWebhook removes a webhook.
+func (a *App) DeleteWebhook(id int64) error {
+	_, err := result(struct{}{}, a.webhooks.Delete(a.ctx, id))
 	return err
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
 	"github.com/hookpost/hookpost/backend/tracker"
+	"github.com/hookpost/hookpost/backend/webhooks"
 )
 
 // env is a real Fiber app over a real SQLite file in a temp dir.
@@ -70,7 +71,7 @@ func newEnv(t *testing.T) *env {
 		"docs.html":     {Data: []byte("<!doctype html><title>Hookpost API docs</title>")},
 		"assets/app.js": {Data: []byte("console.log(1)")},
 	}
-	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Version: "test", SPA: spa, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Webhooks: webhooks.New(st, clk.now), Version: "test", SPA: spa, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}

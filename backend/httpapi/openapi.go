@@ -68,6 +68,7 @@ func buildOpenAPI(routes []route, version string) ([]byte, []byte, error) {
 			{"name": "Sign-in", "description": "Browser sessions for the SPA"},
 			{"name": "My account", "description": "The signed-in user's API tokens"},
 			{"name": "Administration", "description": "API settings (administrators only)"},
+			{"name": "Webhooks", "description": "Webhook definitions and the event catalogue (administrators only)"},
 			{"name": "Operations", "description": "Health and readiness"},
 		},
 		"security": []obj{{"basicAuth": []string{}}, {"bearerAuth": []string{}}, {"session": []string{}}},
@@ -134,6 +135,9 @@ func buildOpenAPI(routes []route, version string) ([]byte, []byte, error) {
 		},
 	}
 	schemas := doc["components"].(obj)["schemas"].(obj)
+	for name, schema := range webhookSchemas() {
+		schemas[name] = schema
+	}
 	for name, schema := range trackerSchemas() {
 		schemas[name] = schema
 	}

@@ -1,6 +1,8 @@
+// Schemas of the tracker resources and webhooks for the OpenAPI document.
+
 package httpapi
 
-// Schemas of the tracker resources for the OpenAPI document.
+import "github.com/hookpost/hookpost/backend/outbox"
 
 func links(required ...string) obj {
 	props := obj{}
@@ -92,5 +94,33 @@ func trackerSchemas() obj {
 		"AttachmentUpload": obj{"type": "object", "required": []string{"file"}, "properties": obj{
 			"metadata": obj{"type": "string", "description": `JSON: {"fileName": "report.pdf", "description": {"raw": "..."}}`},
 			"file":     obj{"type": "string", "contentMediaType": "application/octet-stream", "description": "The file; at most 16 MiB."}}},
+	}
+}
+
+func webhookSchemas() obj {
+	eventNames := []string{}
+	for _, r := range outbox.Catalogue {
+		for _, e := range r.Events {
+			eventNames = append(eventNames, e.Name)
+		}
+	}
+	return obj{
+		"Webhook": obj{"type": "object", "properties": obj{
+			"id": obj{"type": "integer"}, "name": obj{"type": "string"}, "url": obj{"type": "string", "format": "uri"},
+			"description": obj{"type": "string"}, "secretSet": obj{"type": "boolean"}, "secretLast4": obj{"type": "string"},
+			"enabled": obj{"type": "boolean"}, "events": obj{"type": "array", "items": obj{"enum": eventNames}},
+			"allProjects": obj{"type": "boolean"}, "projectIds": obj{"type": "array", "items": obj{"type": "integer"}},
+			"createdAt": obj{"type": "string", "format": "date-time"}, "updatedAt": obj{"type": "string", "format": "date-time"},
+			"status": obj{"type": "object", "properties": obj{"state": obj{"enum": []string{"enabled", "disabled"}}, "reason": obj{"type": "string"}}}}},
+		"WebhookList": obj{"type": "object", "properties": obj{"webhooks": obj{"type": "array", "items": ref("Webhook")}}},
+		"WebhookWrite": obj{"type": "object", "additionalProperties": false, "properties": obj{
+			"name":        obj{"type": "string", "maxLength": 255, "description": "Required; unique ignoring case."},
+			"url":         obj{"type": "string", "format": "uri", "description": "Required; absolute http(s) URL."},
+			"description": obj{"type": "string"}, "secret": obj{"type": "string", "maxLength": 255, "description": "Write-only."},
+			"enabled": obj{"type": "boolean", "default": true}, "events": obj{"type": "array", "items": obj{"enum": eventNames}},
+			"allProjects": obj{"type": "boolean", "default": true}, "projectIds": obj{"type": "array", "items": obj{"type": "integer"}}}},
+		"EventCatalogue": obj{"type": "object", "properties": obj{"resources": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
+			"resource": obj{"type": "string"}, "label": obj{"type": "string"}, "payloadKey": obj{"type": "string"},
+			"events": obj{"type": "array", "items": obj{"type": "object", "properties": obj{"name": obj{"type": "string"}, "label": obj{"type": "string"}}}}}}}}},
 	}
 }

@@ -32,6 +32,13 @@ func (s *server) routes() []route {
 		{"GET", "/api/admin/settings", adminOnly, s.getSettings, op{tag: "Administration", summary: "API settings", resp: "Settings", errors: []int{401, 403}}},
 		{"PATCH", "/api/admin/settings", adminOnly, s.patchSettings, op{tag: "Administration", summary: "Change API settings (applies to the next request)", body: "SettingsPatch", resp: "Settings", errors: []int{400, 401, 403, 415, 422}}},
 
+		{"GET", "/api/admin/events", adminOnly, s.eventCatalogue, op{tag: "Webhooks", summary: "The event catalogue, grouped by resource", resp: "EventCatalogue", errors: []int{401, 403}}},
+		{"GET", "/api/admin/webhooks", adminOnly, s.listWebhooks, op{tag: "Webhooks", summary: "List webhooks", resp: "WebhookList", errors: []int{401, 403}}},
+		{"POST", "/api/admin/webhooks", adminOnly, s.createWebhook, op{tag: "Webhooks", summary: "Create a webhook", body: "WebhookWrite", resp: "Webhook", status: 201, errors: []int{400, 401, 403, 415, 422}}},
+		{"GET", "/api/admin/webhooks/:id", adminOnly, s.getWebhook, op{tag: "Webhooks", summary: "A webhook (the secret shows only as secretSet and its last 4 characters)", resp: "Webhook", errors: []int{401, 403, 404}}},
+		{"PATCH", "/api/admin/webhooks/:id", adminOnly, s.updateWebhook, op{tag: "Webhooks", summary: "Change a webhook", body: "WebhookWrite", resp: "Webhook", errors: []int{400, 401, 403, 404, 415, 422}}},
+		{"DELETE", "/api/admin/webhooks/:id", adminOnly, s.deleteWebhook, op{tag: "Webhooks", summary: "Delete a webhook", status: 204, errors: []int{401, 403, 404}}},
+
 		{"GET", "/api/v3", signedIn, s.root, op{tag: "Root", summary: "API root", resp: "Root", errors: []int{401}, hal: true}},
 		{"GET", "/api/v3/users", adminOnly, s.listUsers, op{tag: "Users", summary: "List users (administrators only)", resp: "UserCollection", errors: []int{400, 401, 403}, hal: true, paged: true}},
 		{"GET", "/api/v3/users/me", signedIn, s.me, op{tag: "Users", summary: "The current user", resp: "User", errors: []int{401}, hal: true}},

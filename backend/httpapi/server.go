@@ -18,6 +18,7 @@ import (
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
 	"github.com/hookpost/hookpost/backend/tracker"
+	"github.com/hookpost/hookpost/backend/webhooks"
 )
 
 // Deps are the services the HTTP shell calls.
@@ -26,6 +27,7 @@ type Deps struct {
 	Settings *settings.Service
 	Auth     *auth.Service
 	Tracker  *tracker.Service
+	Webhooks *webhooks.Service
 	Log      *slog.Logger
 	Version  string
 	// SPA is the built frontend (index.html, docs.html, assets/); it may be

@@ -243,6 +243,61 @@ export namespace hal {
 
 }
 
+export namespace outbox {
+	
+	export class EventDef {
+	    name: string;
+	    label: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new EventDef(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.label = source["label"];
+	    }
+	}
+	export class ResourceDef {
+	    resource: string;
+	    label: string;
+	    payloadKey: string;
+	    events: EventDef[];
+	
+	    static createFrom(source: any = {}) {
+	        return new ResourceDef(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.resource = source["resource"];
+	        this.label = source["label"];
+	        this.payloadKey = source["payloadKey"];
+	        this.events = this.convertValues(source["events"], EventDef);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
 export namespace settings {
 	
 	export class Patch {
@@ -290,6 +345,107 @@ export namespace settings {
 	        this.corsEnabled = source["corsEnabled"];
 	        this.corsOrigins = source["corsOrigins"];
 	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
+export namespace webhooks {
+	
+	export class Input {
+	    name?: string;
+	    url?: string;
+	    description?: string;
+	    secret?: string;
+	    enabled?: boolean;
+	    events?: string[];
+	    allProjects?: boolean;
+	    projectIds?: number[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Input(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.name = source["name"];
+	        this.url = source["url"];
+	        this.description = source["description"];
+	        this.secret = source["secret"];
+	        this.enabled = source["enabled"];
+	        this.events = source["events"];
+	        this.allProjects = source["allProjects"];
+	        this.projectIds = source["projectIds"];
+	    }
+	}
+	export class Status {
+	    state: string;
+	    reason?: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new Status(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.state = source["state"];
+	        this.reason = source["reason"];
+	    }
+	}
+	export class Webhook {
+	    id: number;
+	    name: string;
+	    url: string;
+	    description: string;
+	    secretSet: boolean;
+	    secretLast4: string;
+	    enabled: boolean;
+	    events: string[];
+	    allProjects: boolean;
+	    projectIds: number[];
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    updatedAt: any;
+	    status: Status;
+	
+	    static createFrom(source: any = {}) {
+	        return new Webhook(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.url = source["url"];
+	        this.description = source["description"];
+	        this.secretSet = source["secretSet"];
+	        this.secretLast4 = source["secretLast4"];
+	        this.enabled = source["enabled"];
+	        this.events = source["events"];
+	        this.allProjects = source["allProjects"];
+	        this.projectIds = source["projectIds"];
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	        this.status = this.convertValues(source["status"], Status);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -6,16 +6,36 @@ export function CreateToken(arg1) {
   return window['go']['app']['App']['CreateToken'](arg1);
 }
 
+export function CreateWebhook(arg1) {
+  return window['go']['app']['App']['CreateWebhook'](arg1);
+}
+
 export function CurrentUser() {
   return window['go']['app']['App']['CurrentUser']();
+}
+
+export function DeleteWebhook(arg1) {
+  return window['go']['app']['App']['DeleteWebhook'](arg1);
+}
+
+export function EventCatalogue() {
+  return window['go']['app']['App']['EventCatalogue']();
 }
 
 export function GetSettings() {
   return window['go']['app']['App']['GetSettings']();
 }
 
+export function GetWebhook(arg1) {
+  return window['go']['app']['App']['GetWebhook'](arg1);
+}
+
 export function ListTokens() {
   return window['go']['app']['App']['ListTokens']();
+}
+
+export function ListWebhooks() {
+  return window['go']['app']['App']['ListWebhooks']();
 }
 
 export function RevokeToken(arg1) {
@@ -26,6 +46,14 @@ export function ServerURL() {
   return window['go']['app']['App']['ServerURL']();
 }
 
+export function Startup(arg1) {
+  return window['go']['app']['App']['Startup'](arg1);
+}
+
 export function UpdateSettings(arg1) {
   return window['go']['app']['App']['UpdateSettings'](arg1);
+}
+
+export function UpdateWebhook(arg1, arg2) {
+  return window['go']['app']['App']['UpdateWebhook'](arg1, arg2);
 }

@@ -1,0 +1,88 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/settings"
+	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/webhooks"
+)
+
+// The bindings call the same services as the HTTP API and fail with the same
+// OpenProject error body, JSON-encoded for the frontend's binding transport.
+func TestBindingsShareServicesAndErrors(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "app.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	set, err := settings.New(ctx, st, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := auth.New(ctx, st, set, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.EnsureAdmin(ctx); err != nil {
+		t.Fatal(err)
+	}
+	b := New(set, a, webhooks.New(st, time.Now), "http://127.0.0.1:1", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b.Startup(ctx)
+
+	size := 0
+	_, err = b.UpdateSettings(settings.Patch{MaxPageSize: &size})
+	var body struct {
+		Type       string `json:"_type"`
+		Identifier string `json:"errorIdentifier"`
+		Embedded   struct {
+			Details struct {
+				Attribute string `json:"attribute"`
+			} `json:"details"`
+		} `json:"_embedded"`
+	}
+	if err == nil || json.Unmarshal([]byte(err.Error()), &body) != nil || body.Type != "Error" || body.Embedded.Details.Attribute != "maxPageSize" {
+		t.Fatalf("UpdateSettings error %v", err)
+	}
+	size = 50
+	got, err := b.UpdateSettings(settings.Patch{MaxPageSize: &size})
+	if err != nil || got.MaxPageSize != 50 || set.Current().MaxPageSize != 50 {
+		t.Fatalf("UpdateSettings: %+v %v", got, err)
+	}
+	me, err := b.CurrentUser()
+	if err != nil || me.Login != "admin" {
+		t.Fatalf("CurrentUser: %+v %v", me, err)
+	}
+	tok, err := b.CreateToken(auth.NewToken{Name: "desktop"})
+	if err != nil || tok.Secret == "" {
+		t.Fatalf("CreateToken: %v", err)
+	}
+	if u, err := a.AuthenticateToken(ctx, tok.Secret); err != nil || u.Login != "admin" {
+		t.Fatalf("a token made in the window does not work over HTTP: %v", err)
+	}
+	name, url := "Desk", "https://hooks.example.com"
+	w, err := b.CreateWebhook(webhooks.Input{Name: &name, URL: &url})
+	if err != nil || w.ID == 0 {
+		t.Fatalf("CreateWebhook: %v", err)
+	}
+	if _, err := b.CreateWebhook(webhooks.Input{Name: &name, URL: &url}); err == nil || json.Unmarshal([]byte(err.Error()), &body) != nil || body.Embedded.Details.Attribute != "name" {
+		t.Fatalf("duplicate webhook name: %v", err)
+	}
+	if err := b.DeleteWebhook(w.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(b.EventCatalogue()) != 5 {
+		t.Fatal("event catalogue")
+	}
+}

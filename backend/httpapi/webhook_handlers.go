@@ -1,0 +1,74 @@
+package httpapi
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/hookpost/hookpost/backend/outbox"
+	"github.com/hookpost/hookpost/backend/webhooks"
+)
+
+func (s *server) listWebhooks(c *fiber.Ctx) error {
+	list, err := s.Webhooks.List(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"webhooks": list})
+}
+
+func (s *server) getWebhook(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	w, err := s.Webhooks.Get(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	return c.JSON(w)
+}
+
+func (s *server) createWebhook(c *fiber.Ctx) error {
+	var in webhooks.Input
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	w, err := s.Webhooks.Create(c.UserContext(), in)
+	if err != nil {
+		return err
+	}
+	s.Log.Info("webhook created", "webhook_id", w.ID, "user_id", currentUser(c).ID)
+	return c.Status(fiber.StatusCreated).JSON(w)
+}
+
+func (s *server) updateWebhook(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in webhooks.Input
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	w, err := s.Webhooks.Update(c.UserContext(), id, in)
+	if err != nil {
+		return err
+	}
+	s.Log.Info("webhook changed", "webhook_id", w.ID, "user_id", currentUser(c).ID)
+	return c.JSON(w)
+}
+
+func (s *server) deleteWebhook(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Webhooks.Delete(c.UserContext(), id); err != nil {
+		return err
+	}
+	s.Log.Info("webhook deleted", "webhook_id", id, "user_id", currentUser(c).ID)
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+func (s *server) eventCatalogue(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"resources": outbox.Catalogue})
+}

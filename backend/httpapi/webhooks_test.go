@@ -1,0 +1,45 @@
+package httpapi
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestWebhookAdminAPI(t *testing.T) {
+	e := newEnv(t)
+	if r := e.do("POST", "/api/v3/projects", `{"identifier":"demo","name":"Demo"}`, bearer(e.adminTok)); r.status != 201 {
+		t.Fatal(r.body)
+	}
+	good := `{"name":"CI","url":"https://hooks.example.com/op","description":"Build trigger","secret":"whsec_c2VjcmV0LWJ5dGVzLWhlcmU=","events":["work_package:created","work_package:updated"],"allProjects":false,"projectIds":[1]}`
+	e.run(t, []scenario{
+		{"catalogue", "GET", "/api/admin/events", "", "admin", nil, 200, []string{`"resource":"work_package"`, `"name":"work_package_comment:comment"`, `"payloadKey":"activity"`, `"name":"time_entry:deleted"`}, nil},
+		{"create", "POST", "/api/admin/webhooks", good, "admin", nil, 201, []string{`"name":"CI"`, `"secretSet":true`, `"secretLast4":"cmU="`, `"events":["work_package:created","work_package:updated"]`, `"projectIds":[1]`, `"allProjects":false`, `"state":"enabled"`}, nil},
+		{"the secret is never shown", "GET", "/api/admin/webhooks/1", "", "admin", nil, 200, []string{`"secretSet":true`}, nil},
+		{"defaults: enabled, all projects, no secret", "POST", "/api/admin/webhooks", `{"name":"Second","url":"http://10.0.0.5:8080/hook"}`, "admin", nil, 201, []string{`"enabled":true`, `"allProjects":true`, `"secretSet":false`, `"events":[]`}, nil},
+		{"name taken ignoring case", "POST", "/api/admin/webhooks", `{"name":"ci","url":"https://x.example.com"}`, "admin", nil, 422, []string{`"attribute":"name"`, "already been taken"}, nil},
+		{"name missing", "POST", "/api/admin/webhooks", `{"url":"https://x.example.com"}`, "admin", nil, 422, []string{`"attribute":"name"`}, nil},
+		{"url missing", "POST", "/api/admin/webhooks", `{"name":"X"}`, "admin", nil, 422, []string{`"attribute":"url"`}, nil},
+		{"url not http", "POST", "/api/admin/webhooks", `{"name":"X","url":"ftp://x.example.com"}`, "admin", nil, 422, []string{`"attribute":"url"`, "http"}, nil},
+		{"url relative", "POST", "/api/admin/webhooks", `{"name":"X","url":"/hook"}`, "admin", nil, 422, []string{`"attribute":"url"`}, nil},
+		{"url with credentials", "POST", "/api/admin/webhooks", `{"name":"X","url":"https://u:p@x.example.com"}`, "admin", nil, 422, []string{`"attribute":"url"`, "secret"}, nil},
+		{"unknown event", "POST", "/api/admin/webhooks", `{"name":"X","url":"https://x.example.com","events":["work_package:exploded"]}`, "admin", nil, 422, []string{`"attribute":"events"`, "work_package:exploded"}, nil},
+		{"unknown project", "POST", "/api/admin/webhooks", `{"name":"X","url":"https://x.example.com","projectIds":[42]}`, "admin", nil, 422, []string{`"attribute":"projectIds"`, "42"}, nil},
+		{"several problems", "POST", "/api/admin/webhooks", `{"name":"","url":"nope","events":["x"]}`, "admin", nil, 422, []string{"MultipleErrors"}, nil},
+		{"unknown property", "POST", "/api/admin/webhooks", `{"name":"X","url":"https://x.example.com","colour":"red"}`, "admin", nil, 422, []string{`"attribute":"colour"`}, nil},
+		{"non-admin", "POST", "/api/admin/webhooks", good, "user", nil, 403, []string{"MissingPermission"}, nil},
+		{"non-admin list", "GET", "/api/admin/webhooks", "", "user", nil, 403, nil, nil},
+		{"list", "GET", "/api/admin/webhooks", "", "admin", nil, 200, []string{`"name":"CI"`, `"name":"Second"`}, nil},
+		{"disable", "PATCH", "/api/admin/webhooks/1", `{"enabled":false}`, "admin", nil, 200, []string{`"enabled":false`, `"state":"disabled"`, `"events":["work_package:created","work_package:updated"]`}, nil},
+		{"rename to a taken name", "PATCH", "/api/admin/webhooks/2", `{"name":"CI"}`, "admin", nil, 422, []string{`"attribute":"name"`}, nil},
+		{"keep own name in another case", "PATCH", "/api/admin/webhooks/1", `{"name":"ci"}`, "admin", nil, 200, []string{`"name":"ci"`}, nil},
+		{"replace events, all projects", "PATCH", "/api/admin/webhooks/1", `{"events":["project:created"],"allProjects":true,"projectIds":[]}`, "admin", nil, 200, []string{`"events":["project:created"]`, `"projectIds":[]`}, nil},
+		{"clear the secret", "PATCH", "/api/admin/webhooks/1", `{"secret":""}`, "admin", nil, 200, []string{`"secretSet":false`}, nil},
+		{"unknown webhook", "PATCH", "/api/admin/webhooks/99", `{"enabled":true}`, "admin", nil, 404, nil, nil},
+		{"delete", "DELETE", "/api/admin/webhooks/2", "", "admin", nil, 204, nil, nil},
+		{"deleted", "GET", "/api/admin/webhooks/2", "", "admin", nil, 404, nil, nil},
+	})
+	r := e.do("GET", "/api/admin/webhooks/1", "", bearer(e.adminTok))
+	if strings.Contains(r.body, "whsec_") || strings.Contains(r.body, `"secret"`) {
+		t.Fatalf("a secret leaked: %s", r.body)
+	}
+}

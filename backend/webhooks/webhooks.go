@@ -1,0 +1,329 @@
+// Package webhooks owns the webhook definitions (SPEC §4): their validation,
+// the write-only secret, the events and projects they subscribe to.
+package webhooks
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/outbox"
+	"github.com/hookpost/hookpost/backend/store"
+)
+
+// row is a webhook as stored.
+type row struct {
+	bun.BaseModel `bun:"table:webhooks"`
+
+	ID             int64     `bun:"id,pk,autoincrement"`
+	Name           string    `bun:"name"`
+	URL            string    `bun:"url"`
+	Description    string    `bun:"description"`
+	Secret         string    `bun:"secret"`
+	Enabled        bool      `bun:"enabled"`
+	AllProjects    bool      `bun:"all_projects"`
+	DisabledReason string    `bun:"disabled_reason"`
+	CreatedAt      time.Time `bun:"created_at"`
+	UpdatedAt      time.Time `bun:"updated_at"`
+}
+
+// Webhook is a webhook as the admin API and the SPA see it: the secret is
+// write-only, so only whether one is set and its last 4 characters show.
+type Webhook struct {
+	ID          int64     `json:"id"`
+	Name        string    `json:"name"`
+	URL         string    `json:"url"`
+	Description string    `json:"description"`
+	SecretSet   bool      `json:"secretSet"`
+	SecretLast4 string    `json:"secretLast4"`
+	Enabled     bool      `json:"enabled"`
+	Events      []string  `json:"events"`
+	AllProjects bool      `json:"allProjects"`
+	ProjectIDs  []int64   `json:"projectIds"`
+	CreatedAt   time.Time `json:"createdAt"`
+	UpdatedAt   time.Time `json:"updatedAt"`
+	Status      Status    `json:"status"`
+}
+
+// Status is a webhook's health as the list and the webhook page show it.
+type Status struct {
+	State  string `json:"state"` // "enabled" or "disabled"
+	Reason string `json:"reason,omitempty"`
+}
+
+// Input is a webhook create or update; nil fields are left as they are.
+type Input struct {
+	Name        *string   `json:"name"`
+	URL         *string   `json:"url"`
+	Description *string   `json:"description"`
+	Secret      *string   `json:"secret"`
+	Enabled     *bool     `json:"enabled"`
+	Events      *[]string `json:"events"`
+	AllProjects *bool     `json:"allProjects"`
+	ProjectIDs  *[]int64  `json:"projectIds"`
+}
+
+// Service manages webhooks.
+type Service struct {
+	st  *store.Store
+	now func() time.Time
+}
+
+// New builds the service.
+func New(st *store.Store, now func() time.Time) *Service { return &Service{st: st, now: now} }
+
+func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
+
+// List returns every webhook, oldest first (OpenProject's order).
+func (s *Service) List(ctx context.Context) ([]Webhook, error) {
+	var rows []row
+	if err := s.st.Read.NewSelect().Model(&rows).Order("id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]Webhook, 0, len(rows))
+	for _, r := range rows {
+		w, err := s.assemble(ctx, s.st.Read, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// Get returns one webhook.
+func (s *Service) Get(ctx context.Context, id int64) (Webhook, error) {
+	var r row
+	if err := s.st.Read.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return Webhook{}, domain.ErrNotFound
+		}
+		return Webhook{}, err
+	}
+	return s.assemble(ctx, s.st.Read, r)
+}
+
+func (s *Service) assemble(ctx context.Context, db bun.IDB, r row) (Webhook, error) {
+	w := Webhook{ID: r.ID, Name: r.Name, URL: r.URL, Description: r.Description, SecretSet: r.Secret != "",
+		Enabled: r.Enabled, AllProjects: r.AllProjects, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Events: []string{}, ProjectIDs: []int64{}, Status: Status{State: "enabled"}}
+	if n := len(r.Secret); n >= 4 {
+		w.SecretLast4 = r.Secret[n-4:]
+	}
+	if !r.Enabled {
+		w.Status = Status{State: "disabled", Reason: r.DisabledReason}
+	}
+	if err := db.NewSelect().Table("webhook_events").Column("name").Where("webhook_id = ?", r.ID).Order("name").Scan(ctx, &w.Events); err != nil {
+		return w, err
+	}
+	if err := db.NewSelect().Table("webhook_projects").Column("project_id").Where("webhook_id = ?", r.ID).Order("project_id").Scan(ctx, &w.ProjectIDs); err != nil {
+		return w, err
+	}
+	return w, nil
+}
+
+// Create adds a webhook. Like OpenProject's form, a new webhook is enabled
+// and for all projects unless the input says otherwise.
+func (s *Service) Create(ctx context.Context, in Input) (Webhook, error) {
+	var id int64
+	err := s.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		r := row{Enabled: true, AllProjects: true, CreatedAt: s.stamp(), UpdatedAt: s.stamp()}
+		if err := s.validate(ctx, tx, 0, in, true); err != nil {
+			return err
+		}
+		apply(&r, in)
+		if _, err := tx.NewInsert().Model(&r).Exec(ctx); err != nil {
+			return err
+		}
+		id = r.ID
+		return s.saveLists(ctx, tx, r.ID, in)
+	})
+	if err != nil {
+		return Webhook{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Update changes a webhook. Re-enabling clears the reason it was disabled for.
+func (s *Service) Update(ctx context.Context, id int64, in Input) (Webhook, error) {
+	err := s.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var r row
+		if err := tx.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return domain.ErrNotFound
+			}
+			return err
+		}
+		if err := s.validate(ctx, tx, id, in, false); err != nil {
+			return err
+		}
+		apply(&r, in)
+		if r.Enabled {
+			r.DisabledReason = ""
+		}
+		r.UpdatedAt = s.stamp()
+		if _, err := tx.NewUpdate().Model(&r).WherePK().Exec(ctx); err != nil {
+			return err
+		}
+		return s.saveLists(ctx, tx, id, in)
+	})
+	if err != nil {
+		return Webhook{}, err
+	}
+	return s.Get(ctx, id)
+}
+
+// Delete removes a webhook with its subscriptions.
+func (s *Service) Delete(ctx context.Context, id int64) error {
+	return s.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewDelete().Model((*row)(nil)).Where("id = ?", id).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.ErrNotFound
+		}
+		return nil
+	})
+}
+
+func apply(r *row, in Input) {
+	if in.Name != nil {
+		r.Name = strings.TrimSpace(*in.Name)
+	}
+	if in.URL != nil {
+		r.URL = strings.TrimSpace(*in.URL)
+	}
+	if in.Description != nil {
+		r.Description = *in.Description
+	}
+	if in.Secret != nil {
+		r.Secret = *in.Secret
+	}
+	if in.Enabled != nil {
+		r.Enabled = *in.Enabled
+	}
+	if in.AllProjects != nil {
+		r.AllProjects = *in.AllProjects
+	}
+}
+
+func (s *Service) saveLists(ctx context.Context, tx bun.Tx, id int64, in Input) error {
+	if in.Events != nil {
+		if _, err := tx.NewDelete().Table("webhook_events").Where("webhook_id = ?", id).Exec(ctx); err != nil {
+			return err
+		}
+		for _, e := range dedupe(*in.Events) {
+			if _, err := tx.NewRaw("INSERT INTO webhook_events (webhook_id, name) VALUES (?, ?)", id, e).Exec(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	if in.ProjectIDs != nil {
+		if _, err := tx.NewDelete().Table("webhook_projects").Where("webhook_id = ?", id).Exec(ctx); err != nil {
+			return err
+		}
+		for _, p := range dedupe(*in.ProjectIDs) {
+			if _, err := tx.NewRaw("INSERT INTO webhook_projects (webhook_id, project_id) VALUES (?, ?)", id, p).Exec(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func dedupe[T comparable](in []T) []T {
+	seen := map[T]bool{}
+	var out []T
+	for _, v := range in {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func (s *Service) validate(ctx context.Context, db bun.IDB, id int64, in Input, creating bool) error {
+	var errs domain.ValidationErrors
+	if in.Name != nil || creating {
+		name := ""
+		if in.Name != nil {
+			name = strings.TrimSpace(*in.Name)
+		}
+		switch {
+		case name == "":
+			errs = append(errs, domain.Invalid("name", "Name can't be blank."))
+		case utf8.RuneCountInString(name) > 255:
+			errs = append(errs, domain.Invalid("name", "Name is too long (maximum is 255 characters)."))
+		default:
+			n, err := db.NewSelect().Table("webhooks").Where("lower(name) = lower(?) AND id <> ?", name, id).Count(ctx)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				errs = append(errs, domain.Invalid("name", "Name %q has already been taken (names are compared ignoring case).", name))
+			}
+		}
+	}
+	if in.URL != nil || creating {
+		raw := ""
+		if in.URL != nil {
+			raw = strings.TrimSpace(*in.URL)
+		}
+		if msg := checkURL(raw); msg != "" {
+			errs = append(errs, domain.Invalid("url", "%s", msg))
+		}
+	}
+	if in.Secret != nil && len(*in.Secret) > 255 {
+		errs = append(errs, domain.Invalid("secret", "Secret is too long (maximum is 255 characters)."))
+	}
+	if in.Events != nil {
+		for _, e := range *in.Events {
+			if !outbox.Known(e) {
+				errs = append(errs, domain.Invalid("events", "Event %q is not in the catalogue (GET /api/admin/events lists them).", e))
+			}
+		}
+	}
+	if in.ProjectIDs != nil {
+		for _, p := range dedupe(*in.ProjectIDs) {
+			n, err := db.NewSelect().Table("projects").Where("id = ?", p).Count(ctx)
+			if err != nil {
+				return err
+			}
+			if n == 0 {
+				errs = append(errs, domain.Invalid("projectIds", "Project %d does not exist.", p))
+			}
+		}
+	}
+	return errs.Err()
+}
+
+// checkURL returns what is wrong with a payload URL, or "".
+func checkURL(raw string) string {
+	if raw == "" {
+		return "Payload URL can't be blank."
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Sprintf("Payload URL %q is not a URL.", raw)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Sprintf("Payload URL %q must be an absolute http:// or https:// URL.", raw)
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return fmt.Sprintf("Payload URL %q has no host.", raw)
+	}
+	if u.User != nil {
+		return "Payload URL must not contain a user name or password: use the signature secret instead."
+	}
+	return ""
+}
