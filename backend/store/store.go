@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -38,6 +39,31 @@ type Store struct {
 	stmts  stmtCache
 	writes writeStmts
 	w      writer
+
+	checkpoint *sql.DB
+	stopCkpt   chan struct{}
+	ckptDone   chan struct{}
+}
+
+// checkpointInterval is how often the WAL is copied back into the database.
+const checkpointInterval = 500 * time.Millisecond
+
+// checkpointLoop copies the WAL into the database file in the background.
+// PASSIVE checkpoints never wait for the writer or the readers; the final
+// TRUNCATE at Close leaves a small WAL behind.
+func (s *Store) checkpointLoop() {
+	defer close(s.ckptDone)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopCkpt:
+			_, _ = s.checkpoint.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+			return
+		case <-t.C:
+			_, _ = s.checkpoint.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+		}
+	}
 }
 
 // Open opens (creating if needed) the SQLite file at path.
@@ -60,6 +86,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// Statement journals (an insert that fires a trigger needs one) stay in
 	// memory instead of going through a temporary file on every write.
 	pragmas.Add("_pragma", "temp_store(MEMORY)")
+	// Checkpoints run beside the writer (see checkpointLoop), not inside
+	// whichever commit crosses the WAL size threshold: that commit would wait
+	// for the database file to be written and synced.
+	pragmas.Add("_pragma", "wal_autocheckpoint(0)")
 	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
 
 	wdb, err := sql.Open(sqliteshim.ShimName, writeDSN)
@@ -88,21 +118,34 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
 
-	s := &Store{
-		DB:   bun.NewDB(wdb, sqlitedialect.New()),
-		Read: bun.NewDB(rdb, sqlitedialect.New()),
+	cdb, err := sql.Open(sqliteshim.ShimName, "file:"+path+"?"+url.Values{"_pragma": {"busy_timeout(10000)"}}.Encode())
+	if err != nil {
+		wdb.Close()
+		rdb.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
+	cdb.SetMaxOpenConns(1)
+	s := &Store{
+		DB:         bun.NewDB(wdb, sqlitedialect.New()),
+		Read:       bun.NewDB(rdb, sqlitedialect.New()),
+		checkpoint: cdb,
+		stopCkpt:   make(chan struct{}),
+		ckptDone:   make(chan struct{}),
+	}
+	go s.checkpointLoop()
 	return s, nil
 }
 
 // Close closes both handles.
 func (s *Store) Close() error {
 	s.w.close()
+	close(s.stopCkpt)
+	<-s.ckptDone
 	s.stmts.close()
 	for _, st := range s.writes.m {
 		st.Close()
 	}
-	return errors.Join(s.Read.Close(), s.DB.Close())
+	return errors.Join(s.Read.Close(), s.DB.Close(), s.checkpoint.Close())
 }
 
 func (s *Store) migrator() (*migrate.Migrator, error) {
