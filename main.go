@@ -21,6 +21,7 @@ import (
 	"github.com/hookpost/hookpost/app"
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/config"
+	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/httpapi"
 	"github.com/hookpost/hookpost/backend/settings"
@@ -201,6 +202,13 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	if err != nil {
 		return err
 	}
+	dispatcher := dispatch.New(svc.store, dispatchConfig(cfg), time.Now, log)
+	svc.tracker.OnCommit = dispatcher.Wake
+	dctx, stopDispatch := context.WithCancel(context.Background())
+	dispatched := make(chan struct{})
+	go func() { dispatcher.Run(dctx); close(dispatched) }()
+	defer func() { stopDispatch(); <-dispatched }()
+
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- web.Listener(ln) }()
 	addr := "http://" + ln.Addr().String()
@@ -219,6 +227,12 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 		err = serr
 	}
 	return err
+}
+
+func dispatchConfig(cfg config.Config) dispatch.Config {
+	c := dispatch.DefaultConfig(version.Version)
+	c.Allow = cfg.WebhookAllow
+	return c
 }
 
 // listen binds cfg.Addr. The desktop window falls back to a free loopback

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/webhooks"
 )
@@ -71,4 +72,19 @@ func (s *server) deleteWebhook(c *fiber.Ctx) error {
 
 func (s *server) eventCatalogue(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"resources": outbox.Catalogue})
+}
+
+func (s *server) listDeliveries(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.Webhooks.Get(c.UserContext(), id); err != nil {
+		return err
+	}
+	attempts, err := dispatch.Attempts(c.UserContext(), s.Store, id, c.QueryInt("limit"), int64(c.QueryInt("before")))
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"deliveries": attempts})
 }

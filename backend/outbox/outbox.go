@@ -32,13 +32,28 @@ type Event struct {
 // store.PrepareWrites.
 const InsertSQL = `INSERT INTO events (name, resource_key, resource_id, project_id, actor_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
 
-// Record inserts e inside tx, the transaction of the change.
+// FanOutSQL creates the deliveries of an event: one per enabled webhook that
+// subscribes to it, for all projects or for the event's project.
+// project:created goes to every subscriber (OpenProject's rule). Register it
+// with store.PrepareWrites.
+const FanOutSQL = `INSERT INTO deliveries (webhook_id, event_id, event_name, status, attempts, next_attempt_at, created_at, updated_at)
+	SELECT w.id, ?1, ?2, 'pending', 0, ?3, ?3, ?3
+	FROM webhooks w JOIN webhook_events we ON we.webhook_id = w.id AND we.name = ?2
+	WHERE w.enabled AND (w.all_projects OR ?2 = 'project:created'
+		OR EXISTS (SELECT 1 FROM webhook_projects wp WHERE wp.webhook_id = w.id AND wp.project_id = ?4))`
+
+// Record inserts e inside tx, the transaction of the change, with its
+// deliveries.
 func Record(ctx context.Context, st *store.Store, tx bun.Tx, e *Event) error {
-	res, err := st.TxExec(ctx, tx, InsertSQL, e.Name, e.ResourceKey, e.ResourceID, e.ProjectID, e.ActorID, string(e.Payload), store.Timestamp(e.CreatedAt))
+	created := store.Timestamp(e.CreatedAt)
+	res, err := st.TxExec(ctx, tx, InsertSQL, e.Name, e.ResourceKey, e.ResourceID, e.ProjectID, e.ActorID, string(e.Payload), created)
 	if err != nil {
 		return err
 	}
-	e.ID, err = res.LastInsertId()
+	if e.ID, err = res.LastInsertId(); err != nil {
+		return err
+	}
+	_, err = st.TxExec(ctx, tx, FanOutSQL, e.ID, e.Name, created, e.ProjectID)
 	return err
 }
 

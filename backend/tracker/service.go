@@ -34,6 +34,10 @@ type Service struct {
 	now      func() time.Time
 	render   Renderer
 
+	// OnCommit, when set, is called after every committed write (the
+	// dispatcher's Wake, so that new deliveries go out at once).
+	OnCommit func()
+
 	statuses   map[int64]Status
 	types      map[int64]Type
 	priorities map[int64]Priority
@@ -63,7 +67,7 @@ func New(ctx context.Context, st *store.Store, set *settings.Service, now func()
 	if err := st.Read.NewSelect().Model(&priorities).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load priorities: %w", err)
 	}
-	if err := st.PrepareWrites(ctx, outbox.InsertSQL, insertWorkPackageSQL); err != nil {
+	if err := st.PrepareWrites(ctx, outbox.InsertSQL, outbox.FanOutSQL, insertWorkPackageSQL); err != nil {
 		return nil, fmt.Errorf("prepare statements: %w", err)
 	}
 	for _, x := range statuses {
@@ -101,6 +105,9 @@ func (s *Service) Generation() int64 { return s.generation.Load() }
 func (s *Service) write(ctx context.Context, f func(ctx context.Context, tx bun.Tx) error) error {
 	err := s.st.Write(ctx, f)
 	s.generation.Add(1)
+	if err == nil && s.OnCommit != nil {
+		s.OnCommit()
+	}
 	return err
 }
 

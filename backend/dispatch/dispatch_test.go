@@ -1,0 +1,339 @@
+package dispatch_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/dispatch"
+	"github.com/hookpost/hookpost/backend/hal"
+	"github.com/hookpost/hookpost/backend/settings"
+	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/tracker"
+	"github.com/hookpost/hookpost/backend/webhooks"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+type world struct {
+	st       *store.Store
+	tracker  *tracker.Service
+	webhooks *webhooks.Service
+	admin    auth.User
+	clock    *clock
+	project  int64
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if _, err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
+	set, _ := settings.New(ctx, st, clk.now)
+	a, _ := auth.New(ctx, st, set, clk.now)
+	admin, err := a.CreateUser(ctx, auth.NewUser{Login: "admin", Password: "correct horse battery", Admin: true, FirstName: "Ada", LastName: "Admin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr, err := tracker.New(ctx, st, set, clk.now, hal.EventPayload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world{st: st, tracker: tr, webhooks: webhooks.New(st, clk.now), admin: admin, clock: clk}
+	w.project = w.newProject(t, "demo")
+	return w
+}
+
+func (w *world) newProject(t *testing.T, ident string) int64 {
+	t.Helper()
+	p, err := w.tracker.CreateProject(context.Background(), w.admin, tracker.ProjectInput{Identifier: &ident, Name: &ident})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.ID
+}
+
+func (w *world) newWorkPackage(t *testing.T, project int64) {
+	t.Helper()
+	subject := "Ship it"
+	if _, err := w.tracker.CreateWorkPackage(context.Background(), w.admin, tracker.WorkPackageInput{Subject: &subject, ProjectID: &project}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func (w *world) hook(t *testing.T, url, secret string, events []string, projects []int64) webhooks.Webhook {
+	t.Helper()
+	name := "hook " + url
+	all := projects == nil
+	in := webhooks.Input{Name: &name, URL: &url, Secret: &secret, Events: &events, AllProjects: &all}
+	if projects != nil {
+		in.ProjectIDs = &projects
+	}
+	h, err := w.webhooks.Create(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func (w *world) dispatcher(allow ...string) *dispatch.Dispatcher {
+	cfg := dispatch.DefaultConfig("test")
+	cfg.Timeout = 2 * time.Second
+	for _, a := range allow {
+		cfg.Allow = append(cfg.Allow, netip.MustParsePrefix(a))
+	}
+	return dispatch.New(w.st, cfg, w.clock.now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+}
+
+func (w *world) run(t *testing.T, d *dispatch.Dispatcher) int {
+	t.Helper()
+	n, err := d.DispatchDue(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Wait()
+	return n
+}
+
+type received struct {
+	header http.Header
+	body   []byte
+}
+
+// receiver records requests and answers with the next status of codes.
+func receiver(t *testing.T, codes ...int) (*httptest.Server, func() []received) {
+	var mu sync.Mutex
+	var got []received
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got = append(got, received{r.Header.Clone(), body})
+		code := 200
+		if len(got) <= len(codes) {
+			code = codes[len(got)-1]
+		}
+		mu.Unlock()
+		rw.WriteHeader(code)
+		_, _ = rw.Write([]byte(`{"ok":true}`))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []received { mu.Lock(); defer mu.Unlock(); return append([]received(nil), got...) }
+}
+
+// verify checks both signatures the way a receiver would, from the secret
+// alone: OpenProject's X-OP-Signature and Standard Webhooks' webhook-signature.
+func verify(t *testing.T, r received, secret string, now time.Time) {
+	t.Helper()
+	m := hmac.New(sha1.New, []byte(secret))
+	m.Write(r.body)
+	if got, want := r.header.Get("X-OP-Signature"), "sha1="+hex.EncodeToString(m.Sum(nil)); got != want {
+		t.Errorf("X-OP-Signature %q, want %q", got, want)
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, "whsec_"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, ts := r.header.Get("webhook-id"), r.header.Get("webhook-timestamp")
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(id + "." + ts + "." + string(r.body)))
+	want := "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil))
+	if !strings.Contains(" "+r.header.Get("webhook-signature")+" ", " "+want+" ") {
+		t.Errorf("webhook-signature %q lacks %q", r.header.Get("webhook-signature"), want)
+	}
+	// Standard Webhooks receivers reject timestamps far from their clock.
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil || time.Unix(sec, 0).Sub(now).Abs() > 5*time.Minute {
+		t.Errorf("webhook-timestamp %q is not the Unix time of the attempt (%d)", ts, now.Unix())
+	}
+}
+
+const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+func TestDeliveryIsSignedAndCarriesTheRepresentation(t *testing.T) {
+	w := newWorld(t)
+	srv, got := receiver(t)
+	w.hook(t, srv.URL, secret, []string{"work_package:created"}, nil)
+	w.newWorkPackage(t, w.project)
+	if n := w.run(t, w.dispatcher("127.0.0.1/32")); n != 1 {
+		t.Fatalf("claimed %d deliveries, want 1", n)
+	}
+	reqs := got()
+	if len(reqs) != 1 {
+		t.Fatalf("receiver got %d requests", len(reqs))
+	}
+	r := reqs[0]
+	verify(t, r, secret, w.clock.now())
+	for k, v := range map[string]string{"Content-Type": "application/json", "Accept": "application/json", "User-Agent": "Hookpost-Webhooks/test", "X-Hookpost-Event": "work_package:created", "webhook-id": "msg_2_1"} {
+		if r.header.Get(k) != v {
+			t.Errorf("%s: %q, want %q", k, r.header.Get(k), v)
+		}
+	}
+	var body struct {
+		Action      string         `json:"action"`
+		WorkPackage map[string]any `json:"work_package"`
+		Actor       map[string]any `json:"actor"`
+	}
+	if err := json.Unmarshal(r.body, &body); err != nil {
+		t.Fatal(err)
+	}
+	if body.Action != "work_package:created" || body.WorkPackage["_type"] != "WorkPackage" || body.WorkPackage["_embedded"] == nil || body.Actor["name"] != "Ada Admin" {
+		t.Fatalf("body: %s", r.body)
+	}
+	var attempts []dispatch.Attempt
+	if err := w.st.Read.NewSelect().Model(&attempts).Scan(context.Background()); err != nil || len(attempts) != 1 {
+		t.Fatalf("attempts %v %v", attempts, err)
+	}
+	if a := attempts[0]; a.ResponseCode != 200 || a.RequestHeaders["X-Op-Signature"] == "" || a.ResponseBody != `{"ok":true}` || a.Attempt != 1 {
+		t.Fatalf("logged attempt: %+v", a)
+	}
+	if n := w.run(t, w.dispatcher("127.0.0.1/32")); n != 0 {
+		t.Fatalf("a delivered event was claimed again (%d)", n)
+	}
+}
+
+func TestProjectRule(t *testing.T) {
+	w := newWorld(t)
+	srv, got := receiver(t)
+	other := w.newProject(t, "other")
+	w.hook(t, srv.URL, secret, []string{"work_package:created", "project:created"}, []int64{w.project})
+	w.newWorkPackage(t, other)     // not selected: no delivery
+	w.newWorkPackage(t, w.project) // selected
+	w.newProject(t, "third")       // project:created reaches every subscriber
+	w.run(t, w.dispatcher("127.0.0.1/32"))
+	var events []string
+	for _, r := range got() {
+		events = append(events, r.header.Get("X-Hookpost-Event"))
+	}
+	if strings.Join(events, ",") != "work_package:created,project:created" && strings.Join(events, ",") != "project:created,work_package:created" {
+		t.Fatalf("delivered %v", events)
+	}
+}
+
+func TestRetriesFollowTheSchedule(t *testing.T) {
+	w := newWorld(t)
+	srv, got := receiver(t, 500, 503, 200)
+	w.hook(t, srv.URL, secret, []string{"work_package:created"}, nil)
+	w.newWorkPackage(t, w.project)
+	d := w.dispatcher("127.0.0.1/32")
+	times := []time.Time{w.clock.now()}
+	w.run(t, d)
+	if w.run(t, d) != 0 {
+		t.Fatal("retried before the first wait")
+	}
+	w.clock.add(4 * time.Second) // 5 s - 20 % jitter = 4 s at the earliest
+	if n := w.run(t, d); n > 1 {
+		t.Fatalf("claimed %d", n)
+	}
+	w.clock.add(2 * time.Second)
+	times = append(times, w.clock.now())
+	w.run(t, d)
+	if len(got()) != 2 {
+		t.Fatalf("after 6 s: %d attempts, want 2", len(got()))
+	}
+	w.clock.add(6 * time.Minute)
+	times = append(times, w.clock.now())
+	w.run(t, d)
+	reqs := got()
+	if len(reqs) != 3 {
+		t.Fatalf("after the second wait: %d attempts, want 3", len(reqs))
+	}
+	ids := map[string]bool{}
+	for i, r := range reqs {
+		ids[r.header.Get("webhook-id")] = true
+		verify(t, r, secret, times[i])
+	}
+	if len(ids) != 1 {
+		t.Errorf("webhook-id changed across retries: %v", ids)
+	}
+	var status string
+	_ = w.st.Read.NewRaw("SELECT status FROM deliveries").Scan(context.Background(), &status)
+	if status != "succeeded" {
+		t.Fatalf("delivery %s", status)
+	}
+}
+
+func TestNotRetriedAnd410Disables(t *testing.T) {
+	w := newWorld(t)
+	srv404, got404 := receiver(t, 404)
+	srv410, _ := receiver(t, 410)
+	w.hook(t, srv404.URL, secret, []string{"work_package:created"}, nil)
+	gone := w.hook(t, srv410.URL, "", []string{"work_package:created"}, nil)
+	w.newWorkPackage(t, w.project)
+	d := w.dispatcher("127.0.0.1/32")
+	w.run(t, d)
+	w.clock.add(time.Hour)
+	w.run(t, d)
+	if len(got404()) != 1 {
+		t.Fatalf("404 was retried: %d attempts", len(got404()))
+	}
+	h, err := w.webhooks.Get(context.Background(), gone.ID)
+	if err != nil || h.Enabled || !strings.Contains(h.Status.Reason, "410") {
+		t.Fatalf("410 did not disable the webhook: %+v %v", h, err)
+	}
+}
+
+func TestSSRFGuardRefusesLoopbackUnlessAllowed(t *testing.T) {
+	w := newWorld(t)
+	srv, got := receiver(t)
+	w.hook(t, srv.URL, secret, []string{"work_package:created"}, nil)
+	w.newWorkPackage(t, w.project)
+	w.run(t, w.dispatcher())
+	if len(got()) != 0 {
+		t.Fatal("a loopback receiver was reached without --webhook-allow")
+	}
+	var a dispatch.Attempt
+	if err := w.st.Read.NewSelect().Model(&a).Limit(1).Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if a.ResponseCode != -1 || !strings.Contains(a.Error, "--webhook-allow") || a.NextRetryAt != nil {
+		t.Fatalf("refused attempt: %+v", a)
+	}
+}
+
+func TestGuardTable(t *testing.T) {
+	g := dispatch.Guard{}
+	for _, addr := range []string{"127.0.0.1", "::1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1", "::ffff:127.0.0.1", "0.0.0.0", "::", "fe80::1", "fc00::1", "224.0.0.1"} {
+		a := netip.MustParseAddr(addr)
+		if g.Check(a) == nil {
+			t.Errorf("%s allowed without the allowlist", addr)
+		}
+		allowed := dispatch.Guard{Allow: []netip.Prefix{netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen())}}
+		if err := allowed.Check(a); err != nil {
+			t.Errorf("%s refused although allowed: %v", addr, err)
+		}
+	}
+	for _, addr := range []string{"93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946", "172.32.0.1"} {
+		if err := g.Check(netip.MustParseAddr(addr)); err != nil {
+			t.Errorf("%s refused: %v", addr, err)
+		}
+	}
+}
