@@ -38,6 +38,7 @@ type Config struct {
 	Allow        []netip.Prefix  // SSRF allowlist (--webhook-allow)
 	UserAgent    string
 	DisableAfter time.Duration // a webhook failing this long is disabled
+	Retention    time.Duration // attempts and finished deliveries older than this are deleted
 }
 
 // DefaultConfig is SPEC §6.4's schedule and timeout.
@@ -46,7 +47,7 @@ func DefaultConfig(version string) Config {
 		Timeout:  15 * time.Second,
 		Schedule: []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour},
 		Jitter:   0.2, PerWebhook: 4, Batch: 64, Poll: 200 * time.Millisecond,
-		UserAgent: "Hookpost-Webhooks/" + version, DisableAfter: 24 * time.Hour,
+		UserAgent: "Hookpost-Webhooks/" + version, DisableAfter: 24 * time.Hour, Retention: 7 * 24 * time.Hour,
 	}
 }
 
@@ -108,7 +109,16 @@ func (d *Dispatcher) Wake() {
 func (d *Dispatcher) Run(ctx context.Context) {
 	t := time.NewTicker(d.cfg.Poll)
 	defer t.Stop()
+	var pruned time.Time
 	for {
+		if now := d.now(); now.Sub(pruned) > time.Hour {
+			if n, err := d.Prune(ctx); err != nil && ctx.Err() == nil {
+				d.log.Error("pruning the delivery log failed", "error", err)
+			} else if n > 0 {
+				d.log.Info("delivery log pruned", "attempts", n)
+			}
+			pruned = now
+		}
 		if n, err := d.DispatchDue(ctx); err != nil && ctx.Err() == nil {
 			d.log.Error("claiming deliveries failed", "error", err)
 		} else if n == d.cfg.Batch {
@@ -443,4 +453,21 @@ func Attempts(ctx context.Context, st *store.Store, webhookID int64, limit int, 
 		q = q.Where("id < ?", before)
 	}
 	return attempts, q.Scan(ctx)
+}
+
+// Prune deletes the attempts, and the finished deliveries, older than the
+// retention (SPEC §6.8: 7 days by default). It returns how many attempts went.
+func (d *Dispatcher) Prune(ctx context.Context) (int64, error) {
+	cutoff := d.now().UTC().Add(-d.cfg.Retention)
+	var n int64
+	err := d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewDelete().Table("delivery_attempts").Where("created_at < ?", cutoff).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		n, _ = res.RowsAffected()
+		_, err = tx.NewDelete().Table("deliveries").Where("status <> 'pending' AND updated_at < ?", cutoff).Exec(ctx)
+		return err
+	})
+	return n, err
 }

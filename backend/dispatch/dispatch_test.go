@@ -337,3 +337,28 @@ func TestGuardTable(t *testing.T) {
 		}
 	}
 }
+
+func TestLogRetention(t *testing.T) {
+	w := newWorld(t)
+	srv, _ := receiver(t)
+	w.hook(t, srv.URL, secret, []string{"work_package:created"}, nil)
+	w.newWorkPackage(t, w.project)
+	d := w.dispatcher("127.0.0.1/32")
+	w.run(t, d)
+	count := func() (attempts, deliveries int) {
+		_ = w.st.Read.NewRaw("SELECT count(*) FROM delivery_attempts").Scan(context.Background(), &attempts)
+		_ = w.st.Read.NewRaw("SELECT count(*) FROM deliveries").Scan(context.Background(), &deliveries)
+		return
+	}
+	w.clock.add(6 * 24 * time.Hour)
+	if n, err := d.Prune(context.Background()); err != nil || n != 0 {
+		t.Fatalf("pruned %d after 6 days (%v)", n, err)
+	}
+	w.clock.add(25 * time.Hour)
+	if n, err := d.Prune(context.Background()); err != nil || n != 1 {
+		t.Fatalf("pruned %d after 7 days (%v)", n, err)
+	}
+	if a, dl := count(); a != 0 || dl != 0 {
+		t.Fatalf("left %d attempts, %d deliveries", a, dl)
+	}
+}
