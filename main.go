@@ -49,7 +49,7 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	if app.GeneratingBindings {
 		// "wails build" runs this build only to write frontend/wailsjs.
-		if err := app.Run(context.Background(), app.New(nil, nil, nil, "", slog.Default()), frontend.Dist()); err != nil {
+		if err := app.Run(context.Background(), app.New(nil, nil, nil, nil, "", slog.Default()), frontend.Dist()); err != nil {
 			fmt.Fprintln(stderr, "hookpost:", err)
 			return exitFailure
 		}
@@ -193,7 +193,9 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	if pw != "" {
 		fmt.Fprintf(stderr, "hookpost: created the administrator 'admin' with password %s\nhookpost: it is shown only this once: sign in and keep it safe.\n", pw)
 	}
-	web, err := httpapi.New(httpapi.Deps{Store: svc.store, Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Webhooks: svc.webhooks, Log: log,
+	dispatcher := dispatch.New(svc.store, dispatchConfig(cfg), time.Now, log)
+	svc.tracker.OnCommit = dispatcher.Wake
+	web, err := httpapi.New(httpapi.Deps{Store: svc.store, Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Webhooks: svc.webhooks, Dispatcher: dispatcher, Log: log,
 		Version: version.Version, SPA: frontend.Dist()})
 	if err != nil {
 		return err
@@ -202,8 +204,6 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	if err != nil {
 		return err
 	}
-	dispatcher := dispatch.New(svc.store, dispatchConfig(cfg), time.Now, log)
-	svc.tracker.OnCommit = dispatcher.Wake
 	dctx, stopDispatch := context.WithCancel(context.Background())
 	dispatched := make(chan struct{})
 	go func() { dispatcher.Run(dctx); close(dispatched) }()
@@ -215,7 +215,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	log.Info("http server listening", "addr", addr, "db", cfg.DBPath, "version", version.Version)
 
 	if cfg.Command == config.CmdDesktop {
-		err = app.Run(ctx, app.New(svc.settings, svc.auth, svc.webhooks, addr, log), frontend.Dist())
+		err = app.Run(ctx, app.New(svc.settings, svc.auth, svc.webhooks, dispatcher, addr, log), frontend.Dist())
 	} else {
 		select {
 		case <-ctx.Done():

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 
 	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/settings"
@@ -23,13 +24,14 @@ type App struct {
 	settings  *settings.Service
 	auth      *auth.Service
 	webhooks  *webhooks.Service
+	dispatch  *dispatch.Dispatcher
 	serverURL string
 	log       *slog.Logger
 }
 
 // New builds the bindings over the services that main also hands to the HTTP server.
-func New(set *settings.Service, a *auth.Service, wh *webhooks.Service, serverURL string, log *slog.Logger) *App {
-	return &App{ctx: context.Background(), settings: set, auth: a, webhooks: wh, serverURL: serverURL, log: log}
+func New(set *settings.Service, a *auth.Service, wh *webhooks.Service, d *dispatch.Dispatcher, serverURL string, log *slog.Logger) *App {
+	return &App{ctx: context.Background(), settings: set, auth: a, webhooks: wh, dispatch: d, serverURL: serverURL, log: log}
 }
 
 // Startup keeps the window's context for the service calls.
@@ -93,6 +95,11 @@ func (a *App) UpdateWebhook(id int64, in webhooks.Input) (webhooks.Webhook, erro
 func (a *App) DeleteWebhook(id int64) error {
 	_, err := result(struct{}{}, a.webhooks.Delete(a.ctx, id))
 	return err
+}
+
+// TestWebhook sends one signed sample delivery of event to a webhook now.
+func (a *App) TestWebhook(id int64, event string) (dispatch.Attempt, error) {
+	return asUser(a, func(u auth.User) (dispatch.Attempt, error) { return a.dispatch.TestFire(a.ctx, id, event, u.ID) })
 }
 
 func asUser[T any](a *App, f func(auth.User) (T, error)) (T, error) {

@@ -38,7 +38,7 @@ func TestBindingsShareServicesAndErrors(t *testing.T) {
 	if _, err := a.EnsureAdmin(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b := New(set, a, webhooks.New(st, time.Now), "http://127.0.0.1:1", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b := New(set, a, webhooks.New(st, time.Now), nil, "http://127.0.0.1:1", slog.New(slog.NewTextHandler(io.Discard, nil)))
 	b.Startup(ctx)
 
 	size := 0

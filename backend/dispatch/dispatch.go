@@ -179,7 +179,7 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 				WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)
 					AND w.enabled AND d.webhook_id NOT IN (?)
 				) WHERE n <= ? LIMIT ?)
-			RETURNING id, webhook_id, event_id, event_name, attempts, test`,
+			RETURNING id, webhook_id, coalesce(event_id, 0) AS event_id, event_name, attempts, test`,
 			now.Add(2*d.cfg.Timeout+30*time.Second), now, now, now, bun.In(busy), d.cfg.PerWebhook, d.cfg.Batch).Scan(ctx, &rows)
 	})
 	if err != nil {
@@ -248,7 +248,12 @@ func (d *Dispatcher) attempt(ctx context.Context, c claimed) (Attempt, error) {
 		return Attempt{}, err
 	}
 	var ev outbox.Event
-	if err := d.st.Read.NewSelect().Model(&ev).Where("id = ?", c.EventID).Scan(ctx); err != nil {
+	if c.EventID != 0 {
+		if err := d.st.Read.NewSelect().Model(&ev).Where("id = ?", c.EventID).Scan(ctx); err != nil {
+			return Attempt{}, err
+		}
+	} else if err := d.st.Read.NewRaw(`SELECT event_name AS name, sample_key AS resource_key, sample_payload AS payload, actor_id
+		FROM deliveries WHERE id = ?`, c.ID).Scan(ctx, &ev); err != nil {
 		return Attempt{}, err
 	}
 	body, err := d.body(ctx, ev)
@@ -264,7 +269,11 @@ func (d *Dispatcher) attempt(ctx context.Context, c claimed) (Attempt, error) {
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", d.cfg.UserAgent)
 	req.Header.Set("X-Hookpost-Event", ev.Name)
-	Sign(req.Header, body, MessageID(ev.ID, w.ID), started, w.Secret)
+	msgID := MessageID(ev.ID, w.ID)
+	if c.EventID == 0 {
+		msgID = "msg_test_" + strconv.FormatInt(c.ID, 10)
+	}
+	Sign(req.Header, body, msgID, started, w.Secret)
 
 	a := Attempt{DeliveryID: c.ID, WebhookID: w.ID, Attempt: c.Attempts + 1, EventName: ev.Name, URL: w.URL,
 		RequestHeaders: flatten(req.Header), RequestBody: string(body), ResponseCode: -1, ResponseHeaders: map[string]string{},

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -16,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
@@ -71,7 +73,7 @@ func newEnv(t *testing.T) *env {
 		"docs.html":     {Data: []byte("<!doctype html><title>Hookpost API docs</title>")},
 		"assets/app.js": {Data: []byte("console.log(1)")},
 	}
-	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Webhooks: webhooks.New(st, clk.now), Version: "test", SPA: spa, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Webhooks: webhooks.New(st, clk.now), Dispatcher: testDispatcher(st, clk.now), Version: "test", SPA: spa, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,4 +174,12 @@ func errorID(t *testing.T, r resp) string {
 	t.Helper()
 	id, _ := r.json(t)["errorIdentifier"].(string)
 	return strings.TrimPrefix(id, "urn:openproject-org:api:v3:errors:")
+}
+
+// testDispatcher may reach receivers on loopback, where httptest listens.
+func testDispatcher(st *store.Store, now func() time.Time) *dispatch.Dispatcher {
+	cfg := dispatch.DefaultConfig("test")
+	cfg.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	cfg.Timeout = 2 * time.Second
+	return dispatch.New(st, cfg, now, slog.New(slog.NewTextHandler(io.Discard, nil)))
 }

@@ -112,14 +112,16 @@ func webhookSchemas() obj {
 			"allProjects": obj{"type": "boolean"}, "projectIds": obj{"type": "array", "items": obj{"type": "integer"}},
 			"createdAt": obj{"type": "string", "format": "date-time"}, "updatedAt": obj{"type": "string", "format": "date-time"},
 			"status": obj{"type": "object", "properties": obj{"state": obj{"enum": []string{"enabled", "disabled"}}, "reason": obj{"type": "string"}}}}},
-		"DeliveryList": obj{"type": "object", "properties": obj{"deliveries": obj{"type": "array", "items": obj{"type": "object", "properties": obj{
+		"TestFire":     obj{"type": "object", "required": []string{"event"}, "properties": obj{"event": obj{"enum": eventNames}}},
+		"DeliveryList": obj{"type": "object", "properties": obj{"deliveries": obj{"type": "array", "items": ref("Delivery")}}},
+		"Delivery": obj{"type": "object", "properties": obj{
 			"id": obj{"type": "integer"}, "deliveryId": obj{"type": "integer"}, "webhookId": obj{"type": "integer"}, "attempt": obj{"type": "integer"},
 			"event": obj{"type": "string"}, "url": obj{"type": "string"},
 			"requestHeaders": obj{"type": "object", "additionalProperties": obj{"type": "string"}}, "requestBody": obj{"type": "string"},
 			"responseCode":    obj{"type": "integer", "description": "-1 when there was no response"},
 			"responseHeaders": obj{"type": "object", "additionalProperties": obj{"type": "string"}}, "responseBody": obj{"type": "string", "description": "At most 64 KiB"},
 			"error": obj{"type": "string"}, "durationMs": obj{"type": "number"}, "nextRetryAt": obj{"type": []string{"string", "null"}, "format": "date-time"},
-			"test": obj{"type": "boolean"}, "createdAt": obj{"type": "string", "format": "date-time"}}}}}},
+			"test": obj{"type": "boolean"}, "createdAt": obj{"type": "string", "format": "date-time"}}},
 		"WebhookList": obj{"type": "object", "properties": obj{"webhooks": obj{"type": "array", "items": ref("Webhook")}}},
 		"WebhookWrite": obj{"type": "object", "additionalProperties": false, "properties": obj{
 			"name":        obj{"type": "string", "maxLength": 255, "description": "Required; unique ignoring case."},

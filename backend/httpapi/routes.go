@@ -37,6 +37,7 @@ func (s *server) routes() []route {
 		{"POST", "/api/admin/webhooks", adminOnly, s.createWebhook, op{tag: "Webhooks", summary: "Create a webhook", body: "WebhookWrite", resp: "Webhook", status: 201, errors: []int{400, 401, 403, 415, 422}}},
 		{"GET", "/api/admin/webhooks/:id", adminOnly, s.getWebhook, op{tag: "Webhooks", summary: "A webhook (the secret shows only as secretSet and its last 4 characters)", resp: "Webhook", errors: []int{401, 403, 404}}},
 		{"PATCH", "/api/admin/webhooks/:id", adminOnly, s.updateWebhook, op{tag: "Webhooks", summary: "Change a webhook", body: "WebhookWrite", resp: "Webhook", errors: []int{400, 401, 403, 404, 415, 422}}},
+		{"POST", "/api/admin/webhooks/:id/test", adminOnly, s.testWebhook, op{tag: "Webhooks", summary: "Send one signed sample delivery of an event now (even to a disabled webhook) and answer the attempt", body: "TestFire", resp: "Delivery", errors: []int{400, 401, 403, 404, 415, 422}}},
 		{"GET", "/api/admin/webhooks/:id/deliveries", adminOnly, s.listDeliveries, op{tag: "Webhooks", summary: "Recent delivery attempts, newest first (limit, before)", resp: "DeliveryList", errors: []int{401, 403, 404}}},
 		{"DELETE", "/api/admin/webhooks/:id", adminOnly, s.deleteWebhook, op{tag: "Webhooks", summary: "Delete a webhook", status: 204, errors: []int{401, 403, 404}}},
 

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
@@ -28,8 +29,10 @@ type Deps struct {
 	Auth     *auth.Service
 	Tracker  *tracker.Service
 	Webhooks *webhooks.Service
-	Log      *slog.Logger
-	Version  string
+	// Dispatcher sends test deliveries.
+	Dispatcher *dispatch.Dispatcher
+	Log        *slog.Logger
+	Version    string
 	// SPA is the built frontend (index.html, docs.html, assets/); it may be
 	// empty in tests.
 	SPA fs.FS

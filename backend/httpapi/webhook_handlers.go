@@ -88,3 +88,23 @@ func (s *server) listDeliveries(c *fiber.Ctx) error {
 	}
 	return c.JSON(fiber.Map{"deliveries": attempts})
 }
+
+type testFireRequest struct {
+	Event string `json:"event"`
+}
+
+func (s *server) testWebhook(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	var in testFireRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	a, err := s.Dispatcher.TestFire(c.UserContext(), id, in.Event, currentUser(c).ID)
+	if err != nil {
+		return err
+	}
+	return c.JSON(a)
+}

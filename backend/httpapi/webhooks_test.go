@@ -1,6 +1,9 @@
 package httpapi
 
 import (
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -41,5 +44,40 @@ func TestWebhookAdminAPI(t *testing.T) {
 	r := e.do("GET", "/api/admin/webhooks/1", "", bearer(e.adminTok))
 	if strings.Contains(r.body, "whsec_") || strings.Contains(r.body, `"secret"`) {
 		t.Fatalf("a secret leaked: %s", r.body)
+	}
+}
+
+func TestTestFire(t *testing.T) {
+	e := newEnv(t)
+	var got []*http.Request
+	var bodies []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got, bodies = append(got, r), append(bodies, string(b))
+		w.WriteHeader(202)
+		_, _ = w.Write([]byte("thanks"))
+	}))
+	defer srv.Close()
+	if r := e.do("POST", "/api/v3/projects", `{"identifier":"demo","name":"Demo"}`, bearer(e.adminTok)); r.status != 201 {
+		t.Fatal(r.body)
+	}
+	if r := e.do("POST", "/api/v3/work_packages", wpBody("Real one", ""), bearer(e.adminTok)); r.status != 201 {
+		t.Fatal(r.body)
+	}
+	e.run(t, []scenario{
+		{"disabled webhook", "POST", "/api/admin/webhooks", `{"name":"T","url":"` + srv.URL + `/hook","secret":"s3cret","enabled":false}`, "admin", nil, 201, nil, nil},
+		{"test-fire", "POST", "/api/admin/webhooks/1/test", `{"event":"work_package:updated"}`, "admin", nil, 200,
+			[]string{`"responseCode":202`, `"responseBody":"thanks"`, `"test":true`, `"X-Op-Signature":"sha1=`, `"Webhook-Signature":"v1,`, `"event":"work_package:updated"`}, nil},
+		{"sample of a kind with no resource yet", "POST", "/api/admin/webhooks/1/test", `{"event":"time_entry:created"}`, "admin", nil, 200, []string{`"responseCode":202`, `placeholder`}, nil},
+		{"event not in the catalogue", "POST", "/api/admin/webhooks/1/test", `{"event":"nope"}`, "admin", nil, 422, []string{`"attribute":"event"`}, nil},
+		{"unknown webhook", "POST", "/api/admin/webhooks/9/test", `{"event":"work_package:updated"}`, "admin", nil, 404, nil, nil},
+		{"non-admin", "POST", "/api/admin/webhooks/1/test", `{"event":"work_package:updated"}`, "user", nil, 403, nil, nil},
+		{"logged as tests", "GET", "/api/admin/webhooks/1/deliveries", "", "admin", nil, 200, []string{`"test":true`, `"event":"time_entry:created"`}, nil},
+	})
+	if len(got) != 2 || !strings.Contains(bodies[0], `"subject":"Real one"`) || !strings.Contains(bodies[0], `"action":"work_package:updated"`) {
+		t.Fatalf("receiver got %d requests: %v", len(got), bodies)
+	}
+	if got[0].Header.Get("X-Hookpost-Event") != "work_package:updated" {
+		t.Errorf("event header %q", got[0].Header.Get("X-Hookpost-Event"))
 	}
 }

@@ -124,6 +124,73 @@ export namespace auth {
 
 }
 
+export namespace dispatch {
+	
+	export class Attempt {
+	    id: number;
+	    deliveryId: number;
+	    webhookId: number;
+	    attempt: number;
+	    event: string;
+	    url: string;
+	    requestHeaders: Record<string, string>;
+	    requestBody: string;
+	    responseCode: number;
+	    responseHeaders: Record<string, string>;
+	    responseBody: string;
+	    error: string;
+	    durationMs: number;
+	    // Go type: time
+	    nextRetryAt?: any;
+	    test: boolean;
+	    // Go type: time
+	    createdAt: any;
+	
+	    static createFrom(source: any = {}) {
+	        return new Attempt(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.deliveryId = source["deliveryId"];
+	        this.webhookId = source["webhookId"];
+	        this.attempt = source["attempt"];
+	        this.event = source["event"];
+	        this.url = source["url"];
+	        this.requestHeaders = source["requestHeaders"];
+	        this.requestBody = source["requestBody"];
+	        this.responseCode = source["responseCode"];
+	        this.responseHeaders = source["responseHeaders"];
+	        this.responseBody = source["responseBody"];
+	        this.error = source["error"];
+	        this.durationMs = source["durationMs"];
+	        this.nextRetryAt = this.convertValues(source["nextRetryAt"], null);
+	        this.test = source["test"];
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+
+}
+
 export namespace hal {
 	
 	export class Link {

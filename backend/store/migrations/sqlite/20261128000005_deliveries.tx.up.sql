@@ -3,8 +3,13 @@
 CREATE TABLE IF NOT EXISTS deliveries (
     id              INTEGER PRIMARY KEY AUTOINCREMENT,
     webhook_id      INTEGER NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
-    event_id        INTEGER NOT NULL REFERENCES events (id),
+    event_id        INTEGER REFERENCES events (id),
     event_name      TEXT NOT NULL,
+    -- A test delivery has no event (no change happened): it carries its
+    -- sample resource itself.
+    sample_key      TEXT,
+    sample_payload  TEXT,
+    actor_id        INTEGER,
     status          TEXT NOT NULL DEFAULT 'pending',
     attempts        INTEGER NOT NULL DEFAULT 0,
     next_attempt_at TIMESTAMP NOT NULL,

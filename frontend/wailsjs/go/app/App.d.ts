@@ -6,6 +6,7 @@ import {hal} from '../models';
 import {outbox} from '../models';
 import {settings} from '../models';
 import {context} from '../models';
+import {dispatch} from '../models';
 
 export function CreateToken(arg1:auth.NewToken):Promise<auth.CreatedToken>;
 
@@ -30,6 +31,8 @@ export function RevokeToken(arg1:number):Promise<void>;
 export function ServerURL():Promise<string>;
 
 export function Startup(arg1:context.Context):Promise<void>;
+
+export function TestWebhook(arg1:number,arg2:string):Promise<dispatch.Attempt>;
 
 export function UpdateSettings(arg1:settings.Patch):Promise<settings.Settings>;
 

@@ -50,6 +50,10 @@ export function Startup(arg1) {
   return window['go']['app']['App']['Startup'](arg1);
 }
 
+export function TestWebhook(arg1, arg2) {
+  return window['go']['app']['App']['TestWebhook'](arg1, arg2);
+}
+
 export function UpdateSettings(arg1) {
   return window['go']['app']['App']['UpdateSettings'](arg1);
 }
