@@ -64,6 +64,8 @@ type Dispatcher struct {
 	inflight map[int64]int
 	wg       sync.WaitGroup
 
+	metrics metrics
+
 	// stop ends the attempts in flight when a shutdown's grace is over.
 	stopCtx context.Context
 	stop    context.CancelFunc
@@ -324,6 +326,11 @@ func (d *Dispatcher) attempt(ctx context.Context, c claimed) (Attempt, error) {
 		}
 	}
 	a.NextRetryAt = next
+	outcome := status
+	if status == "pending" {
+		outcome = "retrying"
+	}
+	d.metrics.observe(w.ID, outcome, time.Since(clock))
 	err = d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		if _, err := tx.NewInsert().Model(&a).Exec(ctx); err != nil {
 			return err

@@ -33,6 +33,7 @@ type env struct {
 	settings *settings.Service
 	auth     *auth.Service
 	tracker  *tracker.Service
+	dispatch *dispatch.Dispatcher
 	clock    *clock
 	admin    auth.User
 	adminTok string
@@ -68,16 +69,17 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	disp := testDispatcher(st, clk.now)
 	spa := fstest.MapFS{
 		"index.html":    {Data: []byte("<!doctype html><title>Hookpost</title>")},
 		"docs.html":     {Data: []byte("<!doctype html><title>Hookpost API docs</title>")},
 		"assets/app.js": {Data: []byte("console.log(1)")},
 	}
-	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Webhooks: webhooks.New(st, clk.now), Dispatcher: testDispatcher(st, clk.now), Version: "test", SPA: spa, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Webhooks: webhooks.New(st, clk.now), Dispatcher: disp, Version: "test", SPA: spa, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, app: app, store: st, settings: set, auth: a, tracker: tr, clock: clk}
+	e := &env{t: t, app: app, store: st, settings: set, auth: a, tracker: tr, dispatch: disp, clock: clk}
 	e.admin, e.adminTok = e.newUser("admin", true)
 	e.user, e.userTok = e.newUser("jane", false)
 	return e

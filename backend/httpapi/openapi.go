@@ -25,6 +25,7 @@ type op struct {
 	binary       bool // answers a file
 	yaml         bool // answers YAML
 	html         bool // answers an HTML page
+	text         bool // answers plain text
 	noAuth       bool
 }
 
@@ -224,6 +225,8 @@ func operation(r route) obj {
 	switch {
 	case d.html:
 		success["content"] = obj{"text/html": obj{"schema": obj{"type": "string"}}}
+	case d.text:
+		success["content"] = obj{"text/plain": obj{"schema": obj{"type": "string"}}}
 	case d.binary:
 		success["content"] = obj{"application/octet-stream": obj{"schema": obj{"type": "string", "contentMediaType": "application/octet-stream"}}}
 	case d.yaml:

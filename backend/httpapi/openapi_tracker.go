@@ -112,6 +112,8 @@ func webhookSchemas() obj {
 			"allProjects": obj{"type": "boolean"}, "projectIds": obj{"type": "array", "items": obj{"type": "integer"}},
 			"createdAt": obj{"type": "string", "format": "date-time"}, "updatedAt": obj{"type": "string", "format": "date-time"},
 			"status": obj{"type": "object", "properties": obj{"state": obj{"enum": []string{"enabled", "disabled"}}, "reason": obj{"type": "string"}}}}},
+		"Replay":       obj{"type": "object", "required": []string{"since"}, "properties": obj{"since": obj{"type": "string", "format": "date-time"}}},
+		"Queued":       obj{"type": "object", "properties": obj{"queued": obj{"type": "integer"}}},
 		"TestFire":     obj{"type": "object", "required": []string{"event"}, "properties": obj{"event": obj{"enum": eventNames}}},
 		"DeliveryList": obj{"type": "object", "properties": obj{"deliveries": obj{"type": "array", "items": ref("Delivery")}}},
 		"Delivery": obj{"type": "object", "properties": obj{

@@ -19,6 +19,7 @@ type route struct {
 func (s *server) routes() []route {
 	return []route{
 		{"GET", "/healthz", public, s.healthz, op{tag: "Operations", summary: "Process is up", resp: "Health", noAuth: true}},
+		{"GET", "/metrics", public, s.metricsHandler, op{tag: "Operations", summary: "Prometheus metrics: requests, deliveries by outcome, delivery latency, queue depth, failures per webhook", text: true, noAuth: true}},
 		{"GET", "/readyz", public, s.readyz, op{tag: "Operations", summary: "Database reachable and migrated", resp: "Health", errors: []int{503}, noAuth: true}},
 
 		{"POST", "/api/auth/login", public, s.login, op{tag: "Sign-in", summary: "Sign in with login and password; sets the session cookie", body: "LoginRequest", resp: "Session", errors: []int{401, 415, 422}, noAuth: true}},
@@ -38,6 +39,8 @@ func (s *server) routes() []route {
 		{"GET", "/api/admin/webhooks/:id", adminOnly, s.getWebhook, op{tag: "Webhooks", summary: "A webhook (the secret shows only as secretSet and its last 4 characters)", resp: "Webhook", errors: []int{401, 403, 404}}},
 		{"PATCH", "/api/admin/webhooks/:id", adminOnly, s.updateWebhook, op{tag: "Webhooks", summary: "Change a webhook", body: "WebhookWrite", resp: "Webhook", errors: []int{400, 401, 403, 404, 415, 422}}},
 		{"POST", "/api/admin/webhooks/:id/test", adminOnly, s.testWebhook, op{tag: "Webhooks", summary: "Send one signed sample delivery of an event now (even to a disabled webhook) and answer the attempt", body: "TestFire", resp: "Delivery", errors: []int{400, 401, 403, 404, 415, 422}}},
+		{"POST", "/api/admin/webhooks/:id/replay", adminOnly, s.replay, op{tag: "Webhooks", summary: "Send again every failed delivery since a time", body: "Replay", resp: "Queued", status: 202, errors: []int{401, 403, 404, 415, 422}}},
+		{"POST", "/api/admin/deliveries/:id/redeliver", adminOnly, s.redeliver, op{tag: "Webhooks", summary: "Send a delivery again now (same webhook-id)", resp: "Queued", status: 202, errors: []int{401, 403, 404}}},
 		{"GET", "/api/admin/webhooks/:id/deliveries", adminOnly, s.listDeliveries, op{tag: "Webhooks", summary: "Recent delivery attempts, newest first (limit, before)", resp: "DeliveryList", errors: []int{401, 403, 404}}},
 		{"DELETE", "/api/admin/webhooks/:id", adminOnly, s.deleteWebhook, op{tag: "Webhooks", summary: "Delete a webhook", status: 204, errors: []int{401, 403, 404}}},
 

@@ -43,6 +43,7 @@ type server struct {
 	openAPIJSON []byte
 	openAPIYAML []byte
 	cache       responseCache
+	requests    requestCounter
 }
 
 // New builds the Fiber app.
@@ -150,6 +151,8 @@ func (s *server) logRequest(c *fiber.Ctx) error {
 			_ = c.SendStatus(fiber.StatusInternalServerError)
 		}
 	}
+	// Fiber reuses the method string's bytes: the counter keeps a copy.
+	s.requests.add(strings.Clone(c.Method()), c.Response().StatusCode())
 	level := slog.LevelDebug
 	if c.Response().StatusCode() >= 500 {
 		level = slog.LevelWarn

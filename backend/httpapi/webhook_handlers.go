@@ -1,9 +1,13 @@
 package httpapi
 
 import (
+	"bytes"
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hookpost/hookpost/backend/dispatch"
+	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/webhooks"
 )
@@ -107,4 +111,53 @@ func (s *server) testWebhook(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(a)
+}
+
+func (s *server) redeliver(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Dispatcher.Redeliver(c.UserContext(), id); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"queued": 1})
+}
+
+type replayRequest struct {
+	Since time.Time `json:"since"`
+}
+
+func (s *server) replay(c *fiber.Ctx) error {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.Webhooks.Get(c.UserContext(), id); err != nil {
+		return err
+	}
+	var in replayRequest
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	if in.Since.IsZero() {
+		return domain.Invalid("since", "since is required: the ISO 8601 time from which failed deliveries are sent again.")
+	}
+	n, err := s.Dispatcher.Replay(c.UserContext(), id, in.Since)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"queued": n})
+}
+
+// metricsHandler serves Prometheus' text format: HTTP requests, and the
+// dispatcher's deliveries by outcome, latency, queue depth and failures.
+func (s *server) metricsHandler(c *fiber.Ctx) error {
+	var buf bytes.Buffer
+	s.requests.write(&buf)
+	if err := s.Dispatcher.WriteMetrics(c.UserContext(), &buf); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
+	return c.Send(buf.Bytes())
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -79,5 +80,53 @@ func TestTestFire(t *testing.T) {
 	}
 	if got[0].Header.Get("X-Hookpost-Event") != "work_package:updated" {
 		t.Errorf("event header %q", got[0].Header.Get("X-Hookpost-Event"))
+	}
+}
+
+func TestRedeliverReplayAndMetrics(t *testing.T) {
+	e := newEnv(t)
+	var ids []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ids = append(ids, r.Header.Get("webhook-id"))
+		w.WriteHeader(404) // final: not retried
+	}))
+	defer srv.Close()
+	e.run(t, []scenario{
+		{"project", "POST", "/api/v3/projects", `{"identifier":"demo","name":"Demo"}`, "admin", nil, 201, nil, []string{"project:created"}},
+		{"webhook", "POST", "/api/admin/webhooks", `{"name":"R","url":"` + srv.URL + `","events":["work_package:created"]}`, "admin", nil, 201, nil, nil},
+		{"change", "POST", "/api/v3/work_packages", wpBody("Once", ""), "admin", nil, 201, nil, []string{"work_package:created"}},
+	})
+	ctx := context.Background()
+	dispatchAll := func() {
+		t.Helper()
+		if _, err := e.dispatch.DispatchDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.dispatch.Wait()
+	}
+	dispatchAll()
+	dispatchAll()
+	if len(ids) != 1 {
+		t.Fatalf("a 404 was retried: %v", ids)
+	}
+	e.run(t, []scenario{
+		{"replay needs since", "POST", "/api/admin/webhooks/1/replay", `{}`, "admin", nil, 422, []string{`"attribute":"since"`}, nil},
+		{"replay", "POST", "/api/admin/webhooks/1/replay", `{"since":"2000-01-01T00:00:00Z"}`, "admin", nil, 202, []string{`"queued":1`}, nil},
+	})
+	dispatchAll()
+	e.run(t, []scenario{
+		{"redeliver", "POST", "/api/admin/deliveries/1/redeliver", "", "admin", nil, 202, nil, nil},
+		{"redeliver unknown", "POST", "/api/admin/deliveries/99/redeliver", "", "admin", nil, 404, nil, nil},
+	})
+	dispatchAll()
+	if len(ids) != 3 || ids[0] != ids[1] || ids[1] != ids[2] {
+		t.Fatalf("replay and redelivery must reuse the webhook-id: %v", ids)
+	}
+	m := e.do("GET", "/metrics", "")
+	for _, want := range []string{`hookpost_webhook_deliveries_total{outcome="failed"} 3`, `hookpost_webhook_failures_total{webhook_id="1"} 3`,
+		"hookpost_webhook_queue_depth 0", `hookpost_webhook_delivery_duration_seconds_count 3`, `hookpost_http_requests_total{method="POST",status="201"}`} {
+		if !strings.Contains(m.body, want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, m.body)
+		}
 	}
 }
