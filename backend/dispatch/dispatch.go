@@ -304,10 +304,11 @@ func (d *Dispatcher) attempt(ctx context.Context, c claimed) (Attempt, error) {
 		data, rerr := io.ReadAll(io.LimitReader(res.Body, MaxResponseBody))
 		res.Body.Close()
 		a.ResponseBody = string(data)
+		retry = retryable(res.StatusCode)
 		if rerr != nil {
 			a.Error = "reading the response: " + describe(rerr)
+			retry = true // a timeout or a broken connection mid-body
 		}
-		retry = retryable(res.StatusCode)
 		retryAfter = parseRetryAfter(res.Header.Get("Retry-After"), started)
 	}
 	a.DurationMS = float64(time.Since(clock).Microseconds()) / 1000

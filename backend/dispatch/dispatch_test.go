@@ -107,7 +107,7 @@ func (w *world) hook(t *testing.T, url, secret string, events []string, projects
 
 func (w *world) dispatcher(allow ...string) *dispatch.Dispatcher {
 	cfg := dispatch.DefaultConfig("test")
-	cfg.Timeout = 2 * time.Second
+	cfg.Timeout = 500 * time.Millisecond
 	for _, a := range allow {
 		cfg.Allow = append(cfg.Allow, netip.MustParsePrefix(a))
 	}
@@ -360,5 +360,110 @@ func TestLogRetention(t *testing.T) {
 	}
 	if a, dl := count(); a != 0 || dl != 0 {
 		t.Fatalf("left %d attempts, %d deliveries", a, dl)
+	}
+}
+
+func TestFaultReceivers(t *testing.T) {
+	w := newWorld(t)
+	big := strings.Repeat("x", 1<<20)
+	var mu sync.Mutex
+	var hangArrived, healthyAt time.Time
+	faults := map[string]http.HandlerFunc{
+		"hang": func(rw http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			hangArrived = time.Now()
+			mu.Unlock()
+			select {
+			case <-r.Context().Done():
+			case <-time.After(time.Second):
+			}
+		},
+		"drip": func(rw http.ResponseWriter, r *http.Request) {
+			rw.WriteHeader(200)
+			for i := 0; i < 20; i++ {
+				if _, err := rw.Write([]byte("x")); err != nil {
+					return
+				}
+				rw.(http.Flusher).Flush()
+				time.Sleep(100 * time.Millisecond)
+			}
+		},
+		"500": func(rw http.ResponseWriter, r *http.Request) { rw.WriteHeader(500) },
+		"503": func(rw http.ResponseWriter, r *http.Request) {
+			rw.Header().Set("Retry-After", "120")
+			rw.WriteHeader(503)
+		},
+		"429": func(rw http.ResponseWriter, r *http.Request) { rw.WriteHeader(429) },
+		"410": func(rw http.ResponseWriter, r *http.Request) { rw.WriteHeader(410) },
+		"400": func(rw http.ResponseWriter, r *http.Request) { rw.WriteHeader(400) },
+		"302": func(rw http.ResponseWriter, r *http.Request) { http.Redirect(rw, r, "http://example.com/", 302) },
+		"huge": func(rw http.ResponseWriter, r *http.Request) {
+			for i := 0; i < 50; i++ { // 50 MB
+				if _, err := rw.Write([]byte(big)); err != nil {
+					return
+				}
+			}
+		},
+		"reset": func(rw http.ResponseWriter, r *http.Request) {
+			conn, _, _ := rw.(http.Hijacker).Hijack()
+			conn.(interface{ SetLinger(int) error }).SetLinger(0)
+			conn.Close()
+		},
+	}
+	hooks := map[int64]string{}
+	for name, h := range faults {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		hooks[w.hook(t, srv.URL+"/"+name, secret, []string{"work_package:created"}, nil).ID] = name
+	}
+	healthy := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		healthyAt = time.Now()
+		mu.Unlock()
+	}))
+	t.Cleanup(healthy.Close)
+	hooks[w.hook(t, healthy.URL+"/healthy", secret, []string{"work_package:created"}, nil).ID] = "healthy"
+	w.newWorkPackage(t, w.project)
+
+	w.run(t, w.dispatcher("127.0.0.1/32"))
+	mu.Lock()
+	// The hanging endpoint holds its attempt for the whole timeout (500 ms):
+	// the healthy one must have been served within it.
+	if healthyAt.IsZero() || !healthyAt.Before(hangArrived.Add(500*time.Millisecond)) {
+		t.Errorf("the healthy webhook was served at %v, after the hanging one's timeout (arrived %v)", healthyAt, hangArrived)
+	}
+	mu.Unlock()
+	var attempts []dispatch.Attempt
+	if err := w.st.Read.NewSelect().Model(&attempts).Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	type want struct {
+		code  int
+		err   string
+		retry bool
+	}
+	wants := map[string]want{
+		"hang": {-1, "timeout", true}, "drip": {200, "reading the response", true}, "500": {500, "", true},
+		"503": {503, "", true}, "429": {429, "", true}, "410": {410, "", false}, "400": {400, "", false},
+		"302": {302, "", false}, "huge": {200, "", false}, "reset": {-1, "reset", true}, "healthy": {200, "", false},
+	}
+	for _, a := range attempts {
+		name := hooks[a.WebhookID]
+		wt := wants[name]
+		if a.ResponseCode != wt.code || !strings.Contains(a.Error, wt.err) || (a.NextRetryAt != nil) != wt.retry {
+			t.Errorf("%s: code %d, error %q, next retry %v; want %d, %q, retry %v", name, a.ResponseCode, a.Error, a.NextRetryAt, wt.code, wt.err, wt.retry)
+		}
+		if name == "huge" && len(a.ResponseBody) != dispatch.MaxResponseBody {
+			t.Errorf("huge: kept %d bytes of the body, want %d", len(a.ResponseBody), dispatch.MaxResponseBody)
+		}
+		if name == "503" && (a.NextRetryAt == nil || a.NextRetryAt.Sub(a.CreatedAt) < 119*time.Second) {
+			t.Errorf("503 with Retry-After 120: next retry %v after %v", a.NextRetryAt, a.CreatedAt)
+		}
+		if name == "302" && a.ResponseHeaders["Location"] != "http://example.com/" {
+			t.Errorf("302: the redirect was followed or not logged: %+v", a.ResponseHeaders)
+		}
+	}
+	if len(attempts) != len(wants) {
+		t.Errorf("%d attempts logged, want %d", len(attempts), len(wants))
 	}
 }
