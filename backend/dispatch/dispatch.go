@@ -200,6 +200,7 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 					delete(d.inflight, c.WebhookID)
 				}
 				d.mu.Unlock()
+				d.Wake() // room for the webhook's next delivery
 			}()
 			if _, err := d.attempt(d.stopCtx, c); err != nil {
 				d.log.Error("delivery failed to run", "delivery_id", c.ID, "webhook_id", c.WebhookID, "error", err)
