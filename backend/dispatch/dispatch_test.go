@@ -46,7 +46,7 @@ type world struct {
 	project  int64
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
@@ -73,7 +73,7 @@ func newWorld(t *testing.T) *world {
 	return w
 }
 
-func (w *world) newProject(t *testing.T, ident string) int64 {
+func (w *world) newProject(t testing.TB, ident string) int64 {
 	t.Helper()
 	p, err := w.tracker.CreateProject(context.Background(), w.admin, tracker.ProjectInput{Identifier: &ident, Name: &ident})
 	if err != nil {
@@ -82,7 +82,7 @@ func (w *world) newProject(t *testing.T, ident string) int64 {
 	return p.ID
 }
 
-func (w *world) newWorkPackage(t *testing.T, project int64) {
+func (w *world) newWorkPackage(t testing.TB, project int64) {
 	t.Helper()
 	subject := "Ship it"
 	if _, err := w.tracker.CreateWorkPackage(context.Background(), w.admin, tracker.WorkPackageInput{Subject: &subject, ProjectID: &project}); err != nil {
@@ -90,7 +90,7 @@ func (w *world) newWorkPackage(t *testing.T, project int64) {
 	}
 }
 
-func (w *world) hook(t *testing.T, url, secret string, events []string, projects []int64) webhooks.Webhook {
+func (w *world) hook(t testing.TB, url, secret string, events []string, projects []int64) webhooks.Webhook {
 	t.Helper()
 	name := "hook " + url
 	all := projects == nil
