@@ -467,3 +467,32 @@ func TestFaultReceivers(t *testing.T) {
 		t.Errorf("%d attempts logged, want %d", len(attempts), len(wants))
 	}
 }
+
+// A host name that resolves to loopback is refused on its resolved address.
+func TestSSRFGuardChecksResolvedAddresses(t *testing.T) {
+	w := newWorld(t)
+	srv, got := receiver(t)
+	u := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	w.hook(t, u, secret, []string{"work_package:created"}, nil)
+	w.newWorkPackage(t, w.project)
+	w.run(t, w.dispatcher())
+	if len(got()) != 0 {
+		t.Fatal("localhost was reached without --webhook-allow")
+	}
+	var a dispatch.Attempt
+	if err := w.st.Read.NewSelect().Model(&a).Limit(1).Scan(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if a.ResponseCode != -1 || !strings.Contains(a.Error, "--webhook-allow") {
+		t.Fatalf("refused attempt: %+v", a)
+	}
+	// Allowed, the same name goes through.
+	w2 := newWorld(t)
+	srv2, got2 := receiver(t)
+	w2.hook(t, strings.Replace(srv2.URL, "127.0.0.1", "localhost", 1), secret, []string{"work_package:created"}, nil)
+	w2.newWorkPackage(t, w2.project)
+	w2.run(t, w2.dispatcher("127.0.0.0/8", "::1/128"))
+	if len(got2()) != 1 {
+		t.Fatalf("allowed localhost got %d requests", len(got2()))
+	}
+}
