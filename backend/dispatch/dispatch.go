@@ -211,10 +211,21 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 }
 
 type webhookRow struct {
-	ID      int64  `bun:"id"`
-	URL     string `bun:"url"`
-	Secret  string `bun:"secret"`
-	Enabled bool   `bun:"enabled"`
+	ID             int64      `bun:"id"`
+	URL            string     `bun:"url"`
+	Secret         string     `bun:"secret"`
+	PreviousSecret string     `bun:"previous_secret"`
+	PreviousUntil  *time.Time `bun:"previous_secret_until"`
+	Enabled        bool       `bun:"enabled"`
+}
+
+// secrets are the secrets that sign now: the current one, and during a
+// rotation's grace period the previous one.
+func (w webhookRow) secrets(now time.Time) []string {
+	if w.PreviousSecret != "" && w.PreviousUntil != nil && now.Before(*w.PreviousUntil) {
+		return []string{w.Secret, w.PreviousSecret}
+	}
+	return []string{w.Secret}
 }
 
 // Attempt is one logged attempt (SPEC §4).
@@ -247,7 +258,7 @@ func MessageID(eventID, webhookID int64) string {
 
 func (d *Dispatcher) attempt(ctx context.Context, c claimed) (Attempt, error) {
 	var w webhookRow
-	if err := d.st.Read.NewSelect().Table("webhooks").Column("id", "url", "secret", "enabled").Where("id = ?", c.WebhookID).Scan(ctx, &w); err != nil {
+	if err := d.st.Read.NewSelect().Table("webhooks").Column("id", "url", "secret", "previous_secret", "previous_secret_until", "enabled").Where("id = ?", c.WebhookID).Scan(ctx, &w); err != nil {
 		return Attempt{}, err
 	}
 	var ev outbox.Event
@@ -276,7 +287,7 @@ func (d *Dispatcher) attempt(ctx context.Context, c claimed) (Attempt, error) {
 	if c.EventID == 0 {
 		msgID = "msg_test_" + strconv.FormatInt(c.ID, 10)
 	}
-	Sign(req.Header, body, msgID, started, w.Secret)
+	Sign(req.Header, body, msgID, started, w.secrets(started)...)
 
 	a := Attempt{DeliveryID: c.ID, WebhookID: w.ID, Attempt: c.Attempts + 1, EventName: ev.Name, URL: w.URL,
 		RequestHeaders: flatten(req.Header), RequestBody: string(body), ResponseCode: -1, ResponseHeaders: map[string]string{},

@@ -496,3 +496,45 @@ func TestSSRFGuardChecksResolvedAddresses(t *testing.T) {
 		t.Fatalf("allowed localhost got %d requests", len(got2()))
 	}
 }
+
+func TestSecretRotation(t *testing.T) {
+	w := newWorld(t)
+	srv, got := receiver(t)
+	h := w.hook(t, srv.URL, secret, []string{"work_package:created"}, nil)
+	const next = "whsec_bmV3LXNlY3JldC1ieXRlcy0xMjM0NTY3OA=="
+	s := next
+	if _, err := w.webhooks.Update(context.Background(), h.ID, webhooks.Input{Secret: &s}); err != nil {
+		t.Fatal(err)
+	}
+	wh, _ := w.webhooks.Get(context.Background(), h.ID)
+	if wh.RotatingUntil == nil {
+		t.Fatal("no rotation shown")
+	}
+	d := w.dispatcher("127.0.0.1/32")
+	w.newWorkPackage(t, w.project)
+	w.run(t, d)
+	r := got()[0]
+	if n := len(strings.Fields(r.header.Get("webhook-signature"))); n != 2 {
+		t.Fatalf("%d signatures during the rotation, want 2: %q", n, r.header.Get("webhook-signature"))
+	}
+	// A receiver with either secret accepts the delivery; X-OP-Signature uses the new one.
+	verify(t, r, next, w.clock.now())
+	oldOnly := r
+	oldOnly.header = r.header.Clone()
+	oldOnly.header.Set("X-OP-Signature", signSHA1(secret, r.body))
+	verify(t, oldOnly, secret, w.clock.now())
+
+	w.clock.add(webhooks.RotationGrace + time.Minute)
+	w.newWorkPackage(t, w.project)
+	w.run(t, d)
+	if sigs := got()[1].header.Get("webhook-signature"); len(strings.Fields(sigs)) != 1 {
+		t.Fatalf("the old secret still signs after the grace period: %q", sigs)
+	}
+	verify(t, got()[1], next, w.clock.now())
+}
+
+func signSHA1(secret string, body []byte) string {
+	m := hmac.New(sha1.New, []byte(secret))
+	m.Write(body)
+	return "sha1=" + hex.EncodeToString(m.Sum(nil))
+}

@@ -23,34 +23,38 @@ import (
 type row struct {
 	bun.BaseModel `bun:"table:webhooks"`
 
-	ID             int64     `bun:"id,pk,autoincrement"`
-	Name           string    `bun:"name"`
-	URL            string    `bun:"url"`
-	Description    string    `bun:"description"`
-	Secret         string    `bun:"secret"`
-	Enabled        bool      `bun:"enabled"`
-	AllProjects    bool      `bun:"all_projects"`
-	DisabledReason string    `bun:"disabled_reason"`
-	CreatedAt      time.Time `bun:"created_at"`
-	UpdatedAt      time.Time `bun:"updated_at"`
+	ID             int64      `bun:"id,pk,autoincrement"`
+	Name           string     `bun:"name"`
+	URL            string     `bun:"url"`
+	Description    string     `bun:"description"`
+	Secret         string     `bun:"secret"`
+	PreviousSecret string     `bun:"previous_secret"`
+	PreviousUntil  *time.Time `bun:"previous_secret_until"`
+	Enabled        bool       `bun:"enabled"`
+	AllProjects    bool       `bun:"all_projects"`
+	DisabledReason string     `bun:"disabled_reason"`
+	CreatedAt      time.Time  `bun:"created_at"`
+	UpdatedAt      time.Time  `bun:"updated_at"`
 }
 
 // Webhook is a webhook as the admin API and the SPA see it: the secret is
 // write-only, so only whether one is set and its last 4 characters show.
 type Webhook struct {
-	ID          int64     `json:"id"`
-	Name        string    `json:"name"`
-	URL         string    `json:"url"`
-	Description string    `json:"description"`
-	SecretSet   bool      `json:"secretSet"`
-	SecretLast4 string    `json:"secretLast4"`
-	Enabled     bool      `json:"enabled"`
-	Events      []string  `json:"events"`
-	AllProjects bool      `json:"allProjects"`
-	ProjectIDs  []int64   `json:"projectIds"`
-	CreatedAt   time.Time `json:"createdAt"`
-	UpdatedAt   time.Time `json:"updatedAt"`
-	Status      Status    `json:"status"`
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	URL         string `json:"url"`
+	Description string `json:"description"`
+	SecretSet   bool   `json:"secretSet"`
+	SecretLast4 string `json:"secretLast4"`
+	// RotatingUntil is set while the previous secret still signs too.
+	RotatingUntil *time.Time `json:"rotatingUntil"`
+	Enabled       bool       `json:"enabled"`
+	Events        []string   `json:"events"`
+	AllProjects   bool       `json:"allProjects"`
+	ProjectIDs    []int64    `json:"projectIds"`
+	CreatedAt     time.Time  `json:"createdAt"`
+	UpdatedAt     time.Time  `json:"updatedAt"`
+	Status        Status     `json:"status"`
 }
 
 // Status is a webhook's health as the list and the webhook page show it.
@@ -70,6 +74,9 @@ type Input struct {
 	AllProjects *bool     `json:"allProjects"`
 	ProjectIDs  *[]int64  `json:"projectIds"`
 }
+
+// RotationGrace is how long a replaced secret keeps signing (SPEC §6.3).
+const RotationGrace = 24 * time.Hour
 
 // Service manages webhooks.
 type Service struct {
@@ -121,6 +128,10 @@ func (s *Service) assemble(ctx context.Context, db bun.IDB, r row) (Webhook, err
 	if !r.Enabled {
 		w.Status = Status{State: "disabled", Reason: r.DisabledReason}
 	}
+	if r.PreviousSecret != "" && r.PreviousUntil != nil && s.now().Before(*r.PreviousUntil) {
+		until := r.PreviousUntil.UTC()
+		w.RotatingUntil = &until
+	}
 	if err := db.NewSelect().Table("webhook_events").Column("name").Where("webhook_id = ?", r.ID).Order("name").Scan(ctx, &w.Events); err != nil {
 		return w, err
 	}
@@ -164,6 +175,12 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Webhook, erro
 		}
 		if err := s.validate(ctx, tx, id, in, false); err != nil {
 			return err
+		}
+		if in.Secret != nil && *in.Secret != r.Secret && r.Secret != "" && *in.Secret != "" {
+			until := s.stamp().Add(RotationGrace)
+			r.PreviousSecret, r.PreviousUntil = r.Secret, &until
+		} else if in.Secret != nil && *in.Secret == "" {
+			r.PreviousSecret, r.PreviousUntil = "", nil
 		}
 		apply(&r, in)
 		if r.Enabled {

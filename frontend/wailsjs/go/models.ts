@@ -484,6 +484,8 @@ export namespace webhooks {
 	    description: string;
 	    secretSet: boolean;
 	    secretLast4: string;
+	    // Go type: time
+	    rotatingUntil?: any;
 	    enabled: boolean;
 	    events: string[];
 	    allProjects: boolean;
@@ -506,6 +508,7 @@ export namespace webhooks {
 	        this.description = source["description"];
 	        this.secretSet = source["secretSet"];
 	        this.secretLast4 = source["secretLast4"];
+	        this.rotatingUntil = this.convertValues(source["rotatingUntil"], null);
 	        this.enabled = source["enabled"];
 	        this.events = source["events"];
 	        this.allProjects = source["allProjects"];
