@@ -9,8 +9,8 @@ export default defineConfig({
     emptyOutDir: true,
     rollupOptions: {
       input: {
-        index: resolve(__dirname, 'index.html'),
-        docs: resolve(__dirname, 'docs.html'),
+        index: resolve(import.meta.dirname, 'index.html'),
+        docs: resolve(import.meta.dirname, 'docs.html'),
       },
     },
   },

@@ -109,7 +109,7 @@ func webhookSchemas() obj {
 			"id": obj{"type": "integer"}, "name": obj{"type": "string"}, "url": obj{"type": "string", "format": "uri"},
 			"description": obj{"type": "string"}, "secretSet": obj{"type": "boolean"}, "secretLast4": obj{"type": "string"},
 			"rotatingUntil": obj{"type": []string{"string", "null"}, "format": "date-time", "description": "While the replaced secret still signs too."},
-			"enabled": obj{"type": "boolean"}, "events": obj{"type": "array", "items": obj{"enum": eventNames}},
+			"enabled":       obj{"type": "boolean"}, "events": obj{"type": "array", "items": obj{"enum": eventNames}},
 			"allProjects": obj{"type": "boolean"}, "projectIds": obj{"type": "array", "items": obj{"type": "integer"}},
 			"createdAt": obj{"type": "string", "format": "date-time"}, "updatedAt": obj{"type": "string", "format": "date-time"},
 			"status": obj{"type": "object", "properties": obj{"state": obj{"enum": []string{"enabled", "disabled"}}, "reason": obj{"type": "string"}}}}},
