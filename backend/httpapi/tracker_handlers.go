@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"io"
 	"mime"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/query"
@@ -59,6 +61,90 @@ func mapSlice[A, B any](in []A, f func(A) B) []B {
 	return out
 }
 
+// halGet answers GET …/{id} with the resource viewer may see.
+func halGet[V, R any](get func(context.Context, auth.User, int64) (V, error), render func(V, auth.User) R) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		v, err := get(c.UserContext(), currentUser(c), id)
+		if err != nil {
+			return err
+		}
+		return c.JSON(render(v, currentUser(c)), hal.MediaType)
+	}
+}
+
+// halCreate answers POST on a collection: parse the HAL body, create, 201.
+func halCreate[In, V, R any](parse func([]byte) (In, error), create func(context.Context, auth.User, In) (V, error), render func(V, auth.User) R) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		body, err := jsonBody(c)
+		if err != nil {
+			return err
+		}
+		in, err := parse(body)
+		if err != nil {
+			return err
+		}
+		v, err := create(c.UserContext(), currentUser(c), in)
+		if err != nil {
+			return err
+		}
+		return created(c, render(v, currentUser(c)))
+	}
+}
+
+// halUpdate answers PATCH …/{id}: parse the HAL body, change, render.
+func halUpdate[In, V, R any](parse func([]byte) (In, error), update func(context.Context, auth.User, int64, In) (V, error), render func(V, auth.User) R) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		body, err := jsonBody(c)
+		if err != nil {
+			return err
+		}
+		in, err := parse(body)
+		if err != nil {
+			return err
+		}
+		v, err := update(c.UserContext(), currentUser(c), id, in)
+		if err != nil {
+			return err
+		}
+		return c.JSON(render(v, currentUser(c)), hal.MediaType)
+	}
+}
+
+// deleteByID answers DELETE …/{id} with 204.
+func deleteByID(del func(context.Context, auth.User, int64) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := pathID(c, "id")
+		if err != nil {
+			return err
+		}
+		if err := del(c.UserContext(), currentUser(c), id); err != nil {
+			return err
+		}
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+}
+
+// embedded renders a work package with its linked resources.
+func embedded(v tracker.WorkPackageView, viewer auth.User) hal.WorkPackageResource {
+	return hal.WorkPackage(v, viewer, true)
+}
+
+// comment renders a comment (the same for every viewer).
+func comment(c tracker.CommentView, _ auth.User) hal.CommentResource { return hal.Comment(c) }
+
+// attachment loads an attachment's metadata.
+func (s *server) attachment(ctx context.Context, viewer auth.User, id int64) (tracker.AttachmentView, error) {
+	return s.Tracker.Attachment(ctx, viewer, id, false)
+}
+
 // Projects.
 
 func (s *server) listProjects(c *fiber.Ctx) error {
@@ -75,65 +161,6 @@ func (s *server) listProjects(c *fiber.Ctx) error {
 		elems := mapSlice(projects, func(x tracker.Project) hal.ProjectResource { return hal.Project(x, viewer) })
 		return hal.NewCollection("/api/v3/projects", queryValues(c), p.Page, total, elems), nil
 	})
-}
-
-func (s *server) getProject(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	p, err := s.Tracker.Project(c.UserContext(), currentUser(c), id)
-	if err != nil {
-		return err
-	}
-	return s.hal(c, hal.Project(p, currentUser(c)))
-}
-
-func (s *server) createProject(c *fiber.Ctx) error {
-	body, err := jsonBody(c)
-	if err != nil {
-		return err
-	}
-	in, err := hal.ParseProject(body)
-	if err != nil {
-		return err
-	}
-	p, err := s.Tracker.CreateProject(c.UserContext(), currentUser(c), in)
-	if err != nil {
-		return err
-	}
-	return created(c, hal.Project(p, currentUser(c)))
-}
-
-func (s *server) updateProject(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	body, err := jsonBody(c)
-	if err != nil {
-		return err
-	}
-	in, err := hal.ParseProject(body)
-	if err != nil {
-		return err
-	}
-	p, err := s.Tracker.UpdateProject(c.UserContext(), currentUser(c), id, in)
-	if err != nil {
-		return err
-	}
-	return s.hal(c, hal.Project(p, currentUser(c)))
-}
-
-func (s *server) deleteProject(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.Tracker.DeleteProject(c.UserContext(), currentUser(c), id); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
 }
 
 // Work packages.
@@ -208,37 +235,6 @@ func (s *server) createWorkPackage(c *fiber.Ctx) error {
 	return created(c, hal.WorkPackage(v, currentUser(c), true))
 }
 
-func (s *server) updateWorkPackage(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	body, err := jsonBody(c)
-	if err != nil {
-		return err
-	}
-	in, err := hal.ParseWorkPackage(body)
-	if err != nil {
-		return err
-	}
-	v, err := s.Tracker.UpdateWorkPackage(c.UserContext(), currentUser(c), id, in)
-	if err != nil {
-		return err
-	}
-	return s.hal(c, hal.WorkPackage(v, currentUser(c), true))
-}
-
-func (s *server) deleteWorkPackage(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.Tracker.DeleteWorkPackage(c.UserContext(), currentUser(c), id); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
-}
-
 // Comments.
 
 func (s *server) listActivities(c *fiber.Ctx) error {
@@ -273,18 +269,6 @@ func (s *server) addComment(c *fiber.Ctx) error {
 	return created(c, hal.Comment(cm))
 }
 
-func (s *server) getActivity(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	cm, err := s.Tracker.Comment(c.UserContext(), currentUser(c), id)
-	if err != nil {
-		return err
-	}
-	return s.hal(c, hal.Comment(cm))
-}
-
 // Time entries.
 
 func (s *server) listTimeEntries(c *fiber.Ctx) error {
@@ -301,65 +285,6 @@ func (s *server) listTimeEntries(c *fiber.Ctx) error {
 		elems := mapSlice(entries, func(t tracker.TimeEntryView) hal.TimeEntryResource { return hal.TimeEntry(t, viewer) })
 		return hal.NewCollection("/api/v3/time_entries", queryValues(c), p.Page, total, elems), nil
 	})
-}
-
-func (s *server) getTimeEntry(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	t, err := s.Tracker.TimeEntry(c.UserContext(), currentUser(c), id)
-	if err != nil {
-		return err
-	}
-	return s.hal(c, hal.TimeEntry(t, currentUser(c)))
-}
-
-func (s *server) createTimeEntry(c *fiber.Ctx) error {
-	body, err := jsonBody(c)
-	if err != nil {
-		return err
-	}
-	in, err := hal.ParseTimeEntry(body)
-	if err != nil {
-		return err
-	}
-	t, err := s.Tracker.CreateTimeEntry(c.UserContext(), currentUser(c), in)
-	if err != nil {
-		return err
-	}
-	return created(c, hal.TimeEntry(t, currentUser(c)))
-}
-
-func (s *server) updateTimeEntry(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	body, err := jsonBody(c)
-	if err != nil {
-		return err
-	}
-	in, err := hal.ParseTimeEntry(body)
-	if err != nil {
-		return err
-	}
-	t, err := s.Tracker.UpdateTimeEntry(c.UserContext(), currentUser(c), id, in)
-	if err != nil {
-		return err
-	}
-	return s.hal(c, hal.TimeEntry(t, currentUser(c)))
-}
-
-func (s *server) deleteTimeEntry(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.Tracker.DeleteTimeEntry(c.UserContext(), currentUser(c), id); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
 }
 
 // Attachments.
@@ -440,18 +365,6 @@ func (s *server) addAttachment(c *fiber.Ctx) error {
 	return created(c, hal.Attachment(a, currentUser(c)))
 }
 
-func (s *server) getAttachment(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	a, err := s.Tracker.Attachment(c.UserContext(), currentUser(c), id, false)
-	if err != nil {
-		return err
-	}
-	return s.hal(c, hal.Attachment(a, currentUser(c)))
-}
-
 func (s *server) attachmentContent(c *fiber.Ctx) error {
 	id, err := pathID(c, "id")
 	if err != nil {
@@ -465,17 +378,6 @@ func (s *server) attachmentContent(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": a.FileName}))
 	c.Set("Content-Security-Policy", "sandbox")
 	return c.Send(a.Content)
-}
-
-func (s *server) deleteAttachment(c *fiber.Ctx) error {
-	id, err := pathID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := s.Tracker.DeleteAttachment(c.UserContext(), currentUser(c), id); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
 }
 
 // Statuses, types, priorities.
