@@ -193,7 +193,10 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	if pw != "" {
 		fmt.Fprintf(stderr, "hookpost: created the administrator 'admin' with password %s\nhookpost: it is shown only this once: sign in and keep it safe.\n", pw)
 	}
-	dispatcher := dispatch.New(svc.store, dispatchConfig(cfg), time.Now, log)
+	dispatcher, err := dispatch.New(ctx, svc.store, dispatchConfig(cfg), time.Now, log)
+	if err != nil {
+		return err
+	}
 	svc.tracker.OnCommit = dispatcher.Wake
 	web, err := httpapi.New(httpapi.Deps{Store: svc.store, Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Webhooks: svc.webhooks, Dispatcher: dispatcher, Log: log,
 		Version: version.Version, SPA: frontend.Dist()})

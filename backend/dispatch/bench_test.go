@@ -5,41 +5,160 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hookpost/hookpost/backend/dispatch"
 )
 
-// BenchmarkDeliveries measures end-to-end delivery throughput: b.N work
-// packages are committed through the service while the dispatcher sends
-// every matching delivery, signed and logged, to a local receiver; 10
-// webhooks subscribe. Run: go test -bench Deliveries -benchtime 2000x ./backend/dispatch
-func BenchmarkDeliveries(b *testing.B) {
+// The delivery benchmarks run end to end: work packages are committed
+// through the tracker service (their events and deliveries in the same
+// transaction, on a real SQLite file) while the dispatcher sends every
+// delivery, signed and logged, to a receiver on this machine. They print
+// their figures; scripts/bench-webhooks runs them.
+
+// load describes one benchmark run.
+type load struct {
+	healthy, hanging int     // webhooks
+	events           int     // work packages created
+	rate             float64 // events per second; 0: as fast as the producers go
+	producers        int
+}
+
+type outcome struct {
+	elapsed   time.Duration // first commit to last healthy receipt
+	delivered int64         // healthy receipts
+	latencies []time.Duration
+}
+
+// run commits l.events work packages and waits until every healthy webhook
+// has received each of them. Hanging webhooks' endpoints never answer (the
+// dispatcher's timeout ends their attempts). It measures commit-to-receipt
+// latency when l.rate is set.
+func run(b *testing.B, l load) outcome {
+	b.Helper()
 	w := newWorld(b)
 	var got atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { got.Add(1) }))
+	receipts := make([]atomic.Int64, l.events+16) // Unix ns by event id
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/hang") {
+			<-r.Context().Done()
+			return
+		}
+		now := time.Now().UnixNano()
+		got.Add(1)
+		// webhook-id is msg_<event>_<webhook>.
+		if id, err := strconv.Atoi(strings.Split(r.Header.Get("webhook-id"), "_")[1]); err == nil && id < len(receipts) {
+			receipts[id].CompareAndSwap(0, now)
+		}
+	}))
 	defer srv.Close()
-	const hooks = 10
-	for i := range hooks {
-		w.hook(b, fmt.Sprintf("%s/%d", srv.URL, i), secret, []string{"work_package:created"}, nil)
+	defer srv.CloseClientConnections()
+	for i := range l.healthy {
+		w.hook(b, fmt.Sprintf("%s/ok/%d", srv.URL, i), secret, []string{"work_package:created"}, nil)
 	}
-	d := w.dispatcher("127.0.0.1/32")
+	for i := range l.hanging {
+		w.hook(b, fmt.Sprintf("%s/hang/%d", srv.URL, i), secret, []string{"work_package:created"}, nil)
+	}
+	cfg := dispatch.DefaultConfig("bench")
+	cfg.Allow = allowLoopback
+	d, err := dispatch.New(context.Background(), w.st, cfg, time.Now, discard)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w.tracker.OnCommit = d.Wake
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()
-	b.ResetTimer()
+	defer func() { cancel(); <-done }()
+
+	commits := make([]int64, l.events+16) // Unix ns by work package id
+	var next atomic.Int64
 	start := time.Now()
-	for range b.N {
-		w.newWorkPackage(b, w.project)
-		d.Wake()
+	var wg sync.WaitGroup
+	for range l.producers {
+		wg.Go(func() {
+			for {
+				i := next.Add(1) - 1
+				if i >= int64(l.events) {
+					return
+				}
+				if l.rate > 0 { // open loop: each event at its own time
+					time.Sleep(time.Until(start.Add(time.Duration(float64(i) / l.rate * float64(time.Second)))))
+				}
+				id := w.newWorkPackageID(b, w.project)
+				if int(id) < len(commits) {
+					atomic.StoreInt64(&commits[id], time.Now().UnixNano())
+				}
+			}
+		})
 	}
-	want := int64(b.N * hooks)
+	wg.Wait()
+	want := int64(l.events * l.healthy)
 	for got.Load() < want {
-		time.Sleep(time.Millisecond)
+		time.Sleep(200 * time.Microsecond)
 	}
-	elapsed := time.Since(start)
-	b.StopTimer()
-	cancel()
-	<-done
-	b.ReportMetric(float64(want)/elapsed.Seconds(), "deliveries/s")
+	o := outcome{elapsed: time.Since(start), delivered: got.Load()}
+	if l.rate > 0 {
+		rows, err := w.st.Read.QueryContext(context.Background(), `SELECT id, resource_id FROM events WHERE name = 'work_package:created'`)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for rows.Next() {
+			var ev, wp int64
+			if err := rows.Scan(&ev, &wp); err != nil {
+				b.Fatal(err)
+			}
+			if int(ev) < len(receipts) && int(wp) < len(commits) && commits[wp] > 0 {
+				o.latencies = append(o.latencies, time.Duration(receipts[ev].Load()-commits[wp]))
+			}
+		}
+		rows.Close()
+		slices.Sort(o.latencies)
+	}
+	return o
+}
+
+func percentile(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	return float64(sorted[min(len(sorted)-1, int(float64(len(sorted))*p))].Microseconds()) / 1000
+}
+
+// BenchmarkThroughput: 10 webhooks, every event to each of them, events
+// committed as fast as 8 producers go; b.N events.
+func BenchmarkThroughput(b *testing.B) {
+	o := run(b, load{healthy: 10, events: b.N, producers: 8})
+	b.ReportMetric(float64(o.delivered)/o.elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(float64(b.N)/o.elapsed.Seconds(), "events/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkLatency: 1,000 events per second, open loop, to one webhook;
+// commit-to-receipt latency of every event.
+func BenchmarkLatency(b *testing.B) {
+	o := run(b, load{healthy: 1, events: b.N, rate: 1000, producers: 32})
+	b.ReportMetric(percentile(o.latencies, 0.50), "p50-ms")
+	b.ReportMetric(percentile(o.latencies, 0.99), "p99-ms")
+	b.ReportMetric(percentile(o.latencies, 1), "max-ms")
+	b.ReportMetric(float64(b.N)/o.elapsed.Seconds(), "events/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkHanging: 20 webhooks of which 2 (10 %) never answer, against the
+// same 18 healthy ones alone; the healthy throughput of both and its drop.
+func BenchmarkHanging(b *testing.B) {
+	alone := run(b, load{healthy: 18, events: b.N, producers: 8})
+	with := run(b, load{healthy: 18, hanging: 2, events: b.N, producers: 8})
+	a, h := float64(alone.delivered)/alone.elapsed.Seconds(), float64(with.delivered)/with.elapsed.Seconds()
+	b.ReportMetric(a, "healthy-alone/s")
+	b.ReportMetric(h, "healthy-with-hanging/s")
+	b.ReportMetric(100*(a-h)/a, "drop-%")
+	b.ReportMetric(0, "ns/op")
 }

@@ -3,6 +3,7 @@ package dispatch
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -18,9 +19,6 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/hookpost/hookpost/backend/auth"
-	"github.com/hookpost/hookpost/backend/hal"
-	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/store"
 )
 
@@ -33,8 +31,9 @@ type Config struct {
 	Schedule     []time.Duration // waits after each failed attempt; then the delivery fails
 	Jitter       float64         // ± fraction of each wait
 	PerWebhook   int             // attempts in flight per webhook
-	Batch        int             // deliveries claimed at once
-	Poll         time.Duration   // how often due deliveries are looked for
+	Ahead        int             // deliveries read ahead per webhook, beyond those in flight
+	Lease        time.Duration   // how long a dispatcher holds a webhook (see claim.go)
+	Poll         time.Duration   // how often due deliveries are looked for without a wake-up
 	Allow        []netip.Prefix  // SSRF allowlist (--webhook-allow)
 	UserAgent    string
 	DisableAfter time.Duration // a webhook failing this long is disabled
@@ -46,10 +45,20 @@ func DefaultConfig(version string) Config {
 	return Config{
 		Timeout:  15 * time.Second,
 		Schedule: []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour},
-		Jitter:   0.2, PerWebhook: 4, Batch: 64, Poll: 200 * time.Millisecond,
+		Jitter:   0.2, PerWebhook: 4, Ahead: 12, Lease: 20 * time.Second, Poll: 200 * time.Millisecond,
 		UserAgent: "Hookpost-Webhooks/" + version, DisableAfter: 24 * time.Hour, Retention: 7 * 24 * time.Hour,
 	}
 }
+
+// The statements that record an attempt, prepared once on the writer
+// connection: SQLite's parser costs more than running either of them.
+const (
+	insertAttemptSQL = `INSERT INTO delivery_attempts (delivery_id, webhook_id, attempt, event_name, url, request_headers, request_body,
+		response_code, response_headers, response_body, error, duration_ms, next_retry_at, test, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	finishSQL = `UPDATE deliveries SET status = ?2, attempts = attempts + 1, updated_at = ?3,
+		next_attempt_at = coalesce(?4, next_attempt_at) WHERE id = ?1`
+)
 
 // Dispatcher sends due deliveries.
 type Dispatcher struct {
@@ -60,9 +69,11 @@ type Dispatcher struct {
 	client *http.Client
 	wake   chan struct{}
 
-	mu       sync.Mutex
-	inflight map[int64]int
-	wg       sync.WaitGroup
+	owner   string // this dispatcher's name on its leases
+	mu      sync.Mutex
+	lanes   map[int64]*lane // the webhooks it holds
+	closing bool
+	wg      sync.WaitGroup // one per queued delivery until its outcome is recorded
 
 	metrics metrics
 
@@ -71,17 +82,26 @@ type Dispatcher struct {
 	stop    context.CancelFunc
 }
 
+// minRound is the least time between two reads of the due deliveries.
+const minRound = time.Millisecond
+
 // ShutdownGrace is how long Run lets attempts in flight finish after its
 // context ends; the rest are handed back and retried after a restart.
 const ShutdownGrace = 5 * time.Second
 
 // New builds a dispatcher; now is injected so that tests need not sleep.
-func New(st *store.Store, cfg Config, now func() time.Time, log *slog.Logger) *Dispatcher {
+func New(ctx context.Context, st *store.Store, cfg Config, now func() time.Time, log *slog.Logger) (*Dispatcher, error) {
+	if err := st.PrepareWrites(ctx, acquireSQL, insertAttemptSQL, finishSQL); err != nil {
+		return nil, err
+	}
 	guard := Guard{Allow: cfg.Allow}
 	transport := &http.Transport{
-		DialContext:           guard.DialContext(cfg.Timeout),
-		Proxy:                 nil, // a proxy would connect on our behalf past the guard
-		MaxIdleConnsPerHost:   cfg.PerWebhook,
+		DialContext: guard.DialContext(cfg.Timeout),
+		Proxy:       nil, // a proxy would connect on our behalf past the guard
+		// Webhooks often share a host: keep every connection the attempts in
+		// flight use, or each attempt would pay for a new one.
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   cfg.Timeout,
 		ResponseHeaderTimeout: cfg.Timeout,
@@ -93,8 +113,8 @@ func New(st *store.Store, cfg Config, now func() time.Time, log *slog.Logger) *D
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	stopCtx, stop := context.WithCancel(context.Background())
-	return &Dispatcher{st: st, cfg: cfg, now: now, log: log, client: client, wake: make(chan struct{}, 1), inflight: map[int64]int{},
-		stopCtx: stopCtx, stop: stop}
+	return &Dispatcher{st: st, cfg: cfg, now: now, log: log, client: client, wake: make(chan struct{}, 1), lanes: map[int64]*lane{},
+		owner: ownerName(), stopCtx: stopCtx, stop: stop}, nil
 }
 
 // Wake makes the dispatcher look for due deliveries now.
@@ -106,8 +126,9 @@ func (d *Dispatcher) Wake() {
 }
 
 // Run delivers until ctx ends, then waits for the attempts in flight (each
-// bounded by the timeout). A delivery claimed but not attempted goes back
-// to pending when its claim expires, so a crash loses nothing.
+// bounded by the timeout) and hands its webhooks back. A delivery stays
+// pending until its attempt is recorded, so a crash loses nothing: the
+// next holder of the webhook sends it.
 func (d *Dispatcher) Run(ctx context.Context) {
 	t := time.NewTicker(d.cfg.Poll)
 	defer t.Stop()
@@ -121,13 +142,18 @@ func (d *Dispatcher) Run(ctx context.Context) {
 			}
 			pruned = now
 		}
-		if n, err := d.DispatchDue(ctx); err != nil && ctx.Err() == nil {
-			d.log.Error("claiming deliveries failed", "error", err)
-		} else if n == d.cfg.Batch {
-			continue // more may be due
+		round := time.Now()
+		if _, err := d.DispatchDue(ctx); err != nil && ctx.Err() == nil {
+			d.log.Error("reading due deliveries failed", "error", err)
 		}
+		// Under load every commit and every attempt wakes the loop: reading
+		// at most once per minRound gathers those wake-ups into one read.
+		time.Sleep(minRound - time.Since(round))
+		// Every commit with deliveries and every attempt that ends wakes the
+		// loop; the ticker finds retries that have come due.
 		select {
 		case <-ctx.Done():
+			d.drop()
 			done := make(chan struct{})
 			go func() { d.wg.Wait(); close(done) }()
 			select {
@@ -136,96 +162,12 @@ func (d *Dispatcher) Run(ctx context.Context) {
 				d.stop()
 				<-done
 			}
+			d.releaseLeases()
 			return
 		case <-t.C:
 		case <-d.wake:
 		}
 	}
-}
-
-type claimed struct {
-	ID        int64  `bun:"id"`
-	WebhookID int64  `bun:"webhook_id"`
-	EventID   int64  `bun:"event_id"`
-	EventName string `bun:"event_name"`
-	Attempts  int    `bun:"attempts"`
-	Test      bool   `bun:"test"`
-}
-
-// DispatchDue claims the due deliveries of enabled webhooks that have room
-// for more attempts in flight, and starts them. It returns how many it
-// claimed.
-func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
-	now := d.now().UTC()
-	d.mu.Lock()
-	var busy []int64
-	for id, n := range d.inflight {
-		if n >= d.cfg.PerWebhook {
-			busy = append(busy, id)
-		}
-	}
-	d.mu.Unlock()
-	if len(busy) == 0 {
-		busy = []int64{0}
-	}
-	var rows []claimed
-	// The claim is one conditional UPDATE: a delivery whose claim has not
-	// expired is never picked again, so no attempt is made twice, whether
-	// by this process or by another one sharing the database.
-	err := d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		rows = rows[:0]
-		return tx.NewRaw(`UPDATE deliveries SET claimed_until = ?, updated_at = ?
-			WHERE id IN (SELECT id FROM (
-				SELECT d.id, row_number() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.id) AS n
-				FROM deliveries d JOIN webhooks w ON w.id = d.webhook_id
-				WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND (d.claimed_until IS NULL OR d.claimed_until < ?)
-					AND w.enabled AND d.webhook_id NOT IN (?)
-				) WHERE n <= ? LIMIT ?)
-			RETURNING id, webhook_id, coalesce(event_id, 0) AS event_id, event_name, attempts, test`,
-			now.Add(2*d.cfg.Timeout+30*time.Second), now, now, now, bun.In(busy), d.cfg.PerWebhook, d.cfg.Batch).Scan(ctx, &rows)
-	})
-	if err != nil {
-		return 0, err
-	}
-	for _, c := range rows {
-		d.mu.Lock()
-		d.inflight[c.WebhookID]++
-		d.mu.Unlock()
-		d.wg.Add(1)
-		go func() {
-			defer d.wg.Done()
-			defer func() {
-				d.mu.Lock()
-				if d.inflight[c.WebhookID]--; d.inflight[c.WebhookID] <= 0 {
-					delete(d.inflight, c.WebhookID)
-				}
-				d.mu.Unlock()
-				d.Wake() // room for the webhook's next delivery
-			}()
-			if _, err := d.attempt(d.stopCtx, c); err != nil {
-				d.log.Error("delivery failed to run", "delivery_id", c.ID, "webhook_id", c.WebhookID, "error", err)
-			}
-		}()
-	}
-	return len(rows), nil
-}
-
-type webhookRow struct {
-	ID             int64      `bun:"id"`
-	URL            string     `bun:"url"`
-	Secret         string     `bun:"secret"`
-	PreviousSecret string     `bun:"previous_secret"`
-	PreviousUntil  *time.Time `bun:"previous_secret_until"`
-	Enabled        bool       `bun:"enabled"`
-}
-
-// secrets are the secrets that sign now: the current one, and during a
-// rotation's grace period the previous one.
-func (w webhookRow) secrets(now time.Time) []string {
-	if w.PreviousSecret != "" && w.PreviousUntil != nil && now.Before(*w.PreviousUntil) {
-		return []string{w.Secret, w.PreviousSecret}
-	}
-	return []string{w.Secret}
 }
 
 // Attempt is one logged attempt (SPEC §4).
@@ -256,51 +198,39 @@ func MessageID(eventID, webhookID int64) string {
 	return "msg_" + strconv.FormatInt(eventID, 10) + "_" + strconv.FormatInt(webhookID, 10)
 }
 
-func (d *Dispatcher) attempt(ctx context.Context, c claimed) (Attempt, error) {
-	var w webhookRow
-	if err := d.st.Read.NewSelect().Table("webhooks").Column("id", "url", "secret", "previous_secret", "previous_secret_until", "enabled").Where("id = ?", c.WebhookID).Scan(ctx, &w); err != nil {
-		return Attempt{}, err
-	}
-	var ev outbox.Event
-	if c.EventID != 0 {
-		if err := d.st.Read.NewSelect().Model(&ev).Where("id = ?", c.EventID).Scan(ctx); err != nil {
-			return Attempt{}, err
-		}
-	} else if err := d.st.Read.NewRaw(`SELECT event_name AS name, sample_key AS resource_key, sample_payload AS payload, actor_id
-		FROM deliveries WHERE id = ?`, c.ID).Scan(ctx, &ev); err != nil {
-		return Attempt{}, err
-	}
-	body, err := d.body(ctx, ev)
-	if err != nil {
-		return Attempt{}, err
-	}
+// attempt sends one claimed delivery and records the outcome. sent runs as
+// soon as the endpoint has answered (or failed), before the outcome is
+// written: the endpoint has room again.
+func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, error) {
+	sentOnce := sync.OnceFunc(sent)
+	defer sentOnce()
 	started := d.now().UTC()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, j.hook.URL, bytes.NewReader(j.msg.body))
 	if err != nil {
 		return Attempt{}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", d.cfg.UserAgent)
-	req.Header.Set("X-Hookpost-Event", ev.Name)
-	msgID := MessageID(ev.ID, w.ID)
-	if c.EventID == 0 {
-		msgID = "msg_test_" + strconv.FormatInt(c.ID, 10)
+	req.Header.Set("X-Hookpost-Event", j.msg.name)
+	msgID := MessageID(j.EventID, j.WebhookID)
+	if j.EventID == 0 {
+		msgID = "msg_test_" + strconv.FormatInt(j.ID, 10)
 	}
-	Sign(req.Header, body, msgID, started, w.secrets(started)...)
+	Sign(req.Header, j.msg.body, msgID, started, j.hook.secrets(started)...)
 
-	a := Attempt{DeliveryID: c.ID, WebhookID: w.ID, Attempt: c.Attempts + 1, EventName: ev.Name, URL: w.URL,
-		RequestHeaders: flatten(req.Header), RequestBody: string(body), ResponseCode: -1, ResponseHeaders: map[string]string{},
-		Test: c.Test, CreatedAt: started}
+	a := Attempt{DeliveryID: j.ID, WebhookID: j.WebhookID, Attempt: j.Attempts + 1, EventName: j.msg.name, URL: j.hook.URL,
+		RequestHeaders: flatten(req.Header), RequestBody: string(j.msg.body), ResponseCode: -1, ResponseHeaders: map[string]string{},
+		Test: j.Test, CreatedAt: started}
 	clock := time.Now()
 	res, err := d.client.Do(req)
 	if err != nil && ctx.Err() != nil {
-		// Shutting down: hand the delivery back instead of counting an attempt.
+		// Shutting down: the delivery stays pending for the webhook's next
+		// holder instead of counting an attempt.
 		if res != nil {
 			res.Body.Close()
 		}
-		_, herr := d.st.DB.NewUpdate().Table("deliveries").Set("claimed_until = NULL").Where("id = ?", c.ID).Exec(context.Background())
-		return Attempt{}, herr
+		return Attempt{}, nil
 	}
 	retry := true
 	var retryAfter time.Duration
@@ -323,14 +253,16 @@ func (d *Dispatcher) attempt(ctx context.Context, c claimed) (Attempt, error) {
 		}
 		retryAfter = parseRetryAfter(res.Header.Get("Retry-After"), started)
 	}
-	a.DurationMS = float64(time.Since(clock).Microseconds()) / 1000
+	elapsed := time.Since(clock)
+	sentOnce()
+	a.DurationMS = float64(elapsed.Microseconds()) / 1000
 	ok := a.ResponseCode >= 200 && a.ResponseCode < 300 && a.Error == ""
 
 	status, next := "succeeded", (*time.Time)(nil)
 	if !ok {
 		status = "failed"
-		if retry && !c.Test && c.Attempts < len(d.cfg.Schedule) {
-			wait := d.jitter(d.cfg.Schedule[c.Attempts])
+		if retry && !j.Test && j.Attempts < len(d.cfg.Schedule) {
+			wait := d.jitter(d.cfg.Schedule[j.Attempts])
 			if retryAfter > wait {
 				wait = min(retryAfter, time.Hour)
 			}
@@ -343,34 +275,56 @@ func (d *Dispatcher) attempt(ctx context.Context, c claimed) (Attempt, error) {
 	if status == "pending" {
 		outcome = "retrying"
 	}
-	d.metrics.observe(w.ID, outcome, time.Since(clock))
-	err = d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewInsert().Model(&a).Exec(ctx); err != nil {
-			return err
-		}
-		q := tx.NewUpdate().Table("deliveries").Set("status = ?", status).Set("attempts = attempts + 1").
-			Set("claimed_until = NULL").Set("updated_at = ?", d.now().UTC()).Where("id = ?", c.ID)
-		if next != nil {
-			q = q.Set("next_attempt_at = ?", *next)
-		}
-		if _, err := q.Exec(ctx); err != nil {
-			return err
-		}
-		if ok || c.Test {
-			return nil
-		}
-		if a.ResponseCode == http.StatusGone {
-			return disable(ctx, tx, w.ID, fmt.Sprintf("The endpoint answered 410 Gone at %s.", started.Format(time.RFC3339)), d.now())
-		}
-		return d.disableIfFailingTooLong(ctx, tx, w.ID, started)
-	})
-	level := slog.LevelInfo
+	d.metrics.observe(j.WebhookID, outcome, elapsed)
+	err = d.record(context.WithoutCancel(ctx), &a, status, ok, j.msg.fromEvent)
+	if err == nil && a.ResponseCode == http.StatusGone && !j.Test {
+		d.disabled(j.WebhookID) // its queued deliveries wait for it to be enabled again
+	}
+	level := slog.LevelDebug
 	if !ok {
 		level = slog.LevelWarn
 	}
-	d.log.Log(ctx, level, "webhook delivery", "webhook_id", w.ID, "delivery_id", c.ID, "event", ev.Name,
+	d.log.Log(ctx, level, "webhook delivery", "webhook_id", j.WebhookID, "delivery_id", j.ID, "event", j.msg.name,
 		"status", a.ResponseCode, "attempt", a.Attempt, "outcome", status, "error", a.Error)
 	return a, err
+}
+
+// record logs the attempt and moves its delivery on, in one transaction
+// (which it shares with other writes: see store.Write). A failure may
+// disable the webhook.
+func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok, bodyFromEvent bool) error {
+	reqHeaders, _ := json.Marshal(a.RequestHeaders)
+	resHeaders, _ := json.Marshal(a.ResponseHeaders)
+	var next any
+	if a.NextRetryAt != nil {
+		next = store.Timestamp(*a.NextRetryAt)
+	}
+	created, updated := store.Timestamp(a.CreatedAt), store.Timestamp(d.now())
+	body := a.RequestBody
+	if bodyFromEvent {
+		body = "" // Attempts rebuilds it from the event
+	}
+	return d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := d.st.TxExec(ctx, tx, insertAttemptSQL, a.DeliveryID, a.WebhookID, a.Attempt, a.EventName, a.URL,
+			string(reqHeaders), body, a.ResponseCode, string(resHeaders), a.ResponseBody, a.Error, a.DurationMS,
+			next, a.Test, created)
+		if err != nil {
+			return err
+		}
+		if a.ID, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		if _, err := d.st.TxExec(ctx, tx, finishSQL, a.DeliveryID, status, updated, next); err != nil {
+			return err
+		}
+		if ok || a.Test {
+			return nil
+		}
+		if a.ResponseCode == http.StatusGone {
+			return disable(ctx, tx, a.WebhookID, fmt.Sprintf("The endpoint answered 410 Gone at %s.", a.CreatedAt.Format(time.RFC3339)), d.now())
+		}
+		return d.disableIfFailingTooLong(ctx, tx, a.WebhookID, a.CreatedAt)
+	})
 }
 
 func disable(ctx context.Context, tx bun.Tx, webhookID int64, reason string, now time.Time) error {
@@ -391,32 +345,6 @@ func (d *Dispatcher) disableIfFailingTooLong(ctx context.Context, tx bun.Tx, web
 	}
 	return disable(ctx, tx, webhookID, fmt.Sprintf("Every delivery since %s has failed, for more than %s: disabled automatically. Fix the endpoint and enable the webhook to resume.",
 		first[0].UTC().Format(time.RFC3339), d.cfg.DisableAfter), d.now())
-}
-
-// body is the webhook body: {"action", "<resource key>": payload, "actor"}.
-func (d *Dispatcher) body(ctx context.Context, ev outbox.Event) ([]byte, error) {
-	var buf bytes.Buffer
-	action, _ := json.Marshal(ev.Name)
-	key, _ := json.Marshal(ev.ResourceKey)
-	buf.WriteString(`{"action":`)
-	buf.Write(action)
-	buf.WriteString(",")
-	buf.Write(key)
-	buf.WriteString(":")
-	buf.Write(ev.Payload)
-	if ev.ActorID != nil {
-		var u auth.User
-		if err := d.st.Read.NewSelect().Model(&u).Where("id = ?", *ev.ActorID).Scan(ctx); err == nil {
-			actor, err := hal.Marshal(hal.Actor(u))
-			if err != nil {
-				return nil, err
-			}
-			buf.WriteString(`,"actor":`)
-			buf.Write(actor)
-		}
-	}
-	buf.WriteString("}")
-	return buf.Bytes(), nil
 }
 
 func (d *Dispatcher) jitter(wait time.Duration) time.Duration {
@@ -481,7 +409,48 @@ func Attempts(ctx context.Context, st *store.Store, webhookID int64, limit int, 
 	if before > 0 {
 		q = q.Where("id < ?", before)
 	}
-	return attempts, q.Scan(ctx)
+	if err := q.Scan(ctx); err != nil {
+		return nil, err
+	}
+	return attempts, fillBodies(ctx, st, attempts)
+}
+
+// fillBodies puts back the request bodies the log does not keep: those of
+// event deliveries, rebuilt from the event exactly as they were sent.
+func fillBodies(ctx context.Context, st *store.Store, attempts []Attempt) error {
+	ids := newIDSet()
+	for _, a := range attempts {
+		if a.RequestBody == "" {
+			ids.add(a.DeliveryID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := st.ReadQuery(ctx, `SELECT d.id, e.name, e.resource_key, e.payload, e.actor
+		FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id IN (SELECT value FROM json_each(?))`, ids.json())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	bodies := map[int64]string{}
+	for rows.Next() {
+		var (
+			id             int64
+			name, key      string
+			payload, actor sql.RawBytes
+		)
+		if err := rows.Scan(&id, &name, &key, &payload, &actor); err != nil {
+			return err
+		}
+		bodies[id] = string(buildBody(name, key, payload, actor))
+	}
+	for i := range attempts {
+		if attempts[i].RequestBody == "" {
+			attempts[i].RequestBody = bodies[attempts[i].DeliveryID]
+		}
+	}
+	return rows.Err()
 }
 
 // Prune deletes the attempts, and the finished deliveries, older than the

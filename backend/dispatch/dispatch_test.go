@@ -82,13 +82,22 @@ func (w *world) newProject(t testing.TB, ident string) int64 {
 	return p.ID
 }
 
-func (w *world) newWorkPackage(t testing.TB, project int64) {
+func (w *world) newWorkPackage(t testing.TB, project int64) { w.newWorkPackageID(t, project) }
+
+func (w *world) newWorkPackageID(t testing.TB, project int64) int64 {
 	t.Helper()
 	subject := "Ship it"
-	if _, err := w.tracker.CreateWorkPackage(context.Background(), w.admin, tracker.WorkPackageInput{Subject: &subject, ProjectID: &project}); err != nil {
+	wp, err := w.tracker.CreateWorkPackage(context.Background(), w.admin, tracker.WorkPackageInput{Subject: &subject, ProjectID: &project})
+	if err != nil {
 		t.Fatal(err)
 	}
+	return wp.ID
 }
+
+var (
+	allowLoopback = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	discard       = slog.New(slog.NewTextHandler(io.Discard, nil))
+)
 
 func (w *world) hook(t testing.TB, url, secret string, events []string, projects []int64) webhooks.Webhook {
 	t.Helper()
@@ -105,13 +114,18 @@ func (w *world) hook(t testing.TB, url, secret string, events []string, projects
 	return h
 }
 
-func (w *world) dispatcher(allow ...string) *dispatch.Dispatcher {
+func (w *world) dispatcher(t testing.TB, allow ...string) *dispatch.Dispatcher {
+	t.Helper()
 	cfg := dispatch.DefaultConfig("test")
 	cfg.Timeout = 500 * time.Millisecond
 	for _, a := range allow {
 		cfg.Allow = append(cfg.Allow, netip.MustParsePrefix(a))
 	}
-	return dispatch.New(w.st, cfg, w.clock.now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d, err := dispatch.New(context.Background(), w.st, cfg, w.clock.now, discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }
 
 func (w *world) run(t *testing.T, d *dispatch.Dispatcher) int {
@@ -183,7 +197,7 @@ func TestDeliveryIsSignedAndCarriesTheRepresentation(t *testing.T) {
 	srv, got := receiver(t)
 	w.hook(t, srv.URL, secret, []string{"work_package:created"}, nil)
 	w.newWorkPackage(t, w.project)
-	if n := w.run(t, w.dispatcher("127.0.0.1/32")); n != 1 {
+	if n := w.run(t, w.dispatcher(t, "127.0.0.1/32")); n != 1 {
 		t.Fatalf("claimed %d deliveries, want 1", n)
 	}
 	reqs := got()
@@ -208,14 +222,22 @@ func TestDeliveryIsSignedAndCarriesTheRepresentation(t *testing.T) {
 	if body.Action != "work_package:created" || body.WorkPackage["_type"] != "WorkPackage" || body.WorkPackage["_embedded"] == nil || body.Actor["name"] != "Ada Admin" {
 		t.Fatalf("body: %s", r.body)
 	}
-	var attempts []dispatch.Attempt
-	if err := w.st.Read.NewSelect().Model(&attempts).Scan(context.Background()); err != nil || len(attempts) != 1 {
+	attempts, err := dispatch.Attempts(context.Background(), w.st, 1, 0, 0)
+	if err != nil || len(attempts) != 1 {
 		t.Fatalf("attempts %v %v", attempts, err)
 	}
 	if a := attempts[0]; a.ResponseCode != 200 || a.RequestHeaders["X-Op-Signature"] == "" || a.ResponseBody != `{"ok":true}` || a.Attempt != 1 {
 		t.Fatalf("logged attempt: %+v", a)
 	}
-	if n := w.run(t, w.dispatcher("127.0.0.1/32")); n != 0 {
+	// The log shows the body exactly as sent (it is rebuilt from the event,
+	// which keeps the actor as rendered at commit time).
+	if _, err := w.st.DB.NewUpdate().Table("users").Set("first_name = 'Renamed'").Where("id = ?", w.admin.ID).Exec(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if attempts, _ = dispatch.Attempts(context.Background(), w.st, 1, 0, 0); attempts[0].RequestBody != string(r.body) {
+		t.Fatalf("logged request body\n%s\nsent\n%s", attempts[0].RequestBody, r.body)
+	}
+	if n := w.run(t, w.dispatcher(t, "127.0.0.1/32")); n != 0 {
 		t.Fatalf("a delivered event was claimed again (%d)", n)
 	}
 }
@@ -228,7 +250,7 @@ func TestProjectRule(t *testing.T) {
 	w.newWorkPackage(t, other)     // not selected: no delivery
 	w.newWorkPackage(t, w.project) // selected
 	w.newProject(t, "third")       // project:created reaches every subscriber
-	w.run(t, w.dispatcher("127.0.0.1/32"))
+	w.run(t, w.dispatcher(t, "127.0.0.1/32"))
 	var events []string
 	for _, r := range got() {
 		events = append(events, r.header.Get("X-Hookpost-Event"))
@@ -243,7 +265,7 @@ func TestRetriesFollowTheSchedule(t *testing.T) {
 	srv, got := receiver(t, 500, 503, 200)
 	w.hook(t, srv.URL, secret, []string{"work_package:created"}, nil)
 	w.newWorkPackage(t, w.project)
-	d := w.dispatcher("127.0.0.1/32")
+	d := w.dispatcher(t, "127.0.0.1/32")
 	times := []time.Time{w.clock.now()}
 	w.run(t, d)
 	if w.run(t, d) != 0 {
@@ -288,7 +310,7 @@ func TestNotRetriedAnd410Disables(t *testing.T) {
 	w.hook(t, srv404.URL, secret, []string{"work_package:created"}, nil)
 	gone := w.hook(t, srv410.URL, "", []string{"work_package:created"}, nil)
 	w.newWorkPackage(t, w.project)
-	d := w.dispatcher("127.0.0.1/32")
+	d := w.dispatcher(t, "127.0.0.1/32")
 	w.run(t, d)
 	w.clock.add(time.Hour)
 	w.run(t, d)
@@ -306,7 +328,7 @@ func TestSSRFGuardRefusesLoopbackUnlessAllowed(t *testing.T) {
 	srv, got := receiver(t)
 	w.hook(t, srv.URL, secret, []string{"work_package:created"}, nil)
 	w.newWorkPackage(t, w.project)
-	w.run(t, w.dispatcher())
+	w.run(t, w.dispatcher(t))
 	if len(got()) != 0 {
 		t.Fatal("a loopback receiver was reached without --webhook-allow")
 	}
@@ -343,7 +365,7 @@ func TestLogRetention(t *testing.T) {
 	srv, _ := receiver(t)
 	w.hook(t, srv.URL, secret, []string{"work_package:created"}, nil)
 	w.newWorkPackage(t, w.project)
-	d := w.dispatcher("127.0.0.1/32")
+	d := w.dispatcher(t, "127.0.0.1/32")
 	w.run(t, d)
 	count := func() (attempts, deliveries int) {
 		_ = w.st.Read.NewRaw("SELECT count(*) FROM delivery_attempts").Scan(context.Background(), &attempts)
@@ -425,7 +447,7 @@ func TestFaultReceivers(t *testing.T) {
 	hooks[w.hook(t, healthy.URL+"/healthy", secret, []string{"work_package:created"}, nil).ID] = "healthy"
 	w.newWorkPackage(t, w.project)
 
-	w.run(t, w.dispatcher("127.0.0.1/32"))
+	w.run(t, w.dispatcher(t, "127.0.0.1/32"))
 	mu.Lock()
 	// The hanging endpoint holds its attempt for the whole timeout (500 ms):
 	// the healthy one must have been served within it.
@@ -475,7 +497,7 @@ func TestSSRFGuardChecksResolvedAddresses(t *testing.T) {
 	u := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
 	w.hook(t, u, secret, []string{"work_package:created"}, nil)
 	w.newWorkPackage(t, w.project)
-	w.run(t, w.dispatcher())
+	w.run(t, w.dispatcher(t))
 	if len(got()) != 0 {
 		t.Fatal("localhost was reached without --webhook-allow")
 	}
@@ -491,7 +513,7 @@ func TestSSRFGuardChecksResolvedAddresses(t *testing.T) {
 	srv2, got2 := receiver(t)
 	w2.hook(t, strings.Replace(srv2.URL, "127.0.0.1", "localhost", 1), secret, []string{"work_package:created"}, nil)
 	w2.newWorkPackage(t, w2.project)
-	w2.run(t, w2.dispatcher("127.0.0.0/8", "::1/128"))
+	w2.run(t, w2.dispatcher(t, "127.0.0.0/8", "::1/128"))
 	if len(got2()) != 1 {
 		t.Fatalf("allowed localhost got %d requests", len(got2()))
 	}
@@ -510,7 +532,7 @@ func TestSecretRotation(t *testing.T) {
 	if wh.RotatingUntil == nil {
 		t.Fatal("no rotation shown")
 	}
-	d := w.dispatcher("127.0.0.1/32")
+	d := w.dispatcher(t, "127.0.0.1/32")
 	w.newWorkPackage(t, w.project)
 	w.run(t, d)
 	r := got()[0]

@@ -14,7 +14,7 @@ import (
 func (d *Dispatcher) Redeliver(ctx context.Context, deliveryID int64) error {
 	err := d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Table("deliveries").Set("status = 'pending'").Set("next_attempt_at = ?", d.now().UTC()).
-			Set("claimed_until = NULL").Set("updated_at = ?", d.now().UTC()).Where("id = ? AND NOT test", deliveryID).Exec(ctx)
+			Set("updated_at = ?", d.now().UTC()).Where("id = ? AND NOT test", deliveryID).Exec(ctx)
 		if err != nil {
 			return err
 		}
@@ -42,7 +42,7 @@ func (d *Dispatcher) Replay(ctx context.Context, webhookID int64, since time.Tim
 			return domain.ErrNotFound
 		}
 		res, err := tx.NewUpdate().Table("deliveries").Set("status = 'pending'").Set("next_attempt_at = ?", d.now().UTC()).
-			Set("claimed_until = NULL").Set("updated_at = ?", d.now().UTC()).
+			Set("updated_at = ?", d.now().UTC()).
 			Where("webhook_id = ? AND status = 'failed' AND NOT test AND created_at >= ?", webhookID, since.UTC()).Exec(ctx)
 		if err != nil {
 			return err

@@ -56,14 +56,22 @@ func (d *Dispatcher) TestFire(ctx context.Context, webhookID int64, event string
 		// No event row: nothing changed. The delivery carries its sample.
 		now := d.now().UTC()
 		return tx.NewRaw(`INSERT INTO deliveries (webhook_id, event_name, sample_key, sample_payload, actor_id, status, attempts,
-				next_attempt_at, claimed_until, test, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, ?, TRUE, ?, ?) RETURNING id, webhook_id, coalesce(event_id, 0) AS event_id, event_name, attempts, test`,
-			webhookID, event, key, string(sample.Payload), actorID, now, now.Add(2*d.cfg.Timeout), now, now).Scan(ctx, &c)
+				next_attempt_at, test, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, 'pending', 0, ?, TRUE, ?, ?) RETURNING id, webhook_id, event_name, attempts, test`,
+			webhookID, event, key, string(sample.Payload), actorID, now, now, now).
+			Scan(ctx, &c.ID, &c.WebhookID, &c.EventName, &c.Attempts, &c.Test)
 	})
 	if err != nil {
 		return Attempt{}, err
 	}
-	return d.attempt(ctx, c)
+	jobs, err := d.load(ctx, []claimed{c})
+	if err != nil {
+		return Attempt{}, err
+	}
+	if len(jobs) == 0 {
+		return Attempt{}, domain.ErrNotFound // the webhook was deleted meanwhile
+	}
+	return d.attempt(ctx, jobs[0], func() {})
 }
 
 // placeholder is the sample representation of a resource kind that has no

@@ -403,6 +403,12 @@ func EventPayload(ctx context.Context, svc *tracker.Service, db bun.IDB, key str
 				return nil, err
 			}
 			v = Attachment(a, EventViewer)
+		case outbox.KeyActor:
+			u, ok := preloaded.(*auth.User)
+			if !ok {
+				return nil, fmt.Errorf("the actor is rendered from the user")
+			}
+			v = Actor(*u)
 		default:
 			return nil, fmt.Errorf("no representation for %q", key)
 		}

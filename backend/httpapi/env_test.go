@@ -183,5 +183,9 @@ func testDispatcher(st *store.Store, now func() time.Time) *dispatch.Dispatcher 
 	cfg := dispatch.DefaultConfig("test")
 	cfg.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
 	cfg.Timeout = 2 * time.Second
-	return dispatch.New(st, cfg, now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	d, err := dispatch.New(context.Background(), st, cfg, now, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		panic(err)
+	}
+	return d
 }

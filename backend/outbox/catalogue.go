@@ -23,6 +23,8 @@ const (
 	KeyActivity    = "activity"
 	KeyTimeEntry   = "time_entry"
 	KeyAttachment  = "attachment"
+	// KeyActor renders the user who made a change (the body's "actor").
+	KeyActor = "actor"
 )
 
 // EventDef is one event of the catalogue.

@@ -25,36 +25,68 @@ type Event struct {
 	ProjectID   *int64          `bun:"project_id" json:"projectId"`
 	ActorID     *int64          `bun:"actor_id" json:"actorId"`
 	Payload     json.RawMessage `bun:"payload,type:text" json:"payload"`
+	Actor       json.RawMessage `bun:"actor,type:text" json:"actor"` // rendered at commit time; nil without an actor
 	CreatedAt   time.Time       `bun:"created_at" json:"createdAt"`
 }
 
 // InsertSQL is the statement Record runs; register it with
 // store.PrepareWrites.
-const InsertSQL = `INSERT INTO events (name, resource_key, resource_id, project_id, actor_id, payload, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
+const InsertSQL = `INSERT INTO events (name, resource_key, resource_id, project_id, actor_id, payload, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
-// FanOutSQL creates the deliveries of an event: one per enabled webhook that
-// subscribes to it, for all projects or for the event's project.
-// project:created goes to every subscriber (OpenProject's rule). Register it
-// with store.PrepareWrites.
-const FanOutSQL = `INSERT INTO deliveries (webhook_id, event_id, event_name, status, attempts, next_attempt_at, created_at, updated_at)
-	SELECT w.id, ?1, ?2, 'pending', 0, ?3, ?3, ?3
-	FROM webhooks w JOIN webhook_events we ON we.webhook_id = w.id AND we.name = ?2
-	WHERE w.enabled AND (w.all_projects OR ?2 = 'project:created'
-		OR EXISTS (SELECT 1 FROM webhook_projects wp WHERE wp.webhook_id = w.id AND wp.project_id = ?4))`
+// SubscribersSQL lists the webhooks an event goes to: the enabled ones that
+// subscribe to it, for all projects or for the event's project.
+// project:created goes to every subscriber (OpenProject's rule).
+const SubscribersSQL = `SELECT w.id FROM webhooks w JOIN webhook_events we ON we.webhook_id = w.id AND we.name = ?1
+	WHERE w.enabled AND (w.all_projects OR ?1 = 'project:created'
+		OR EXISTS (SELECT 1 FROM webhook_projects wp WHERE wp.webhook_id = w.id AND wp.project_id = ?2))`
+
+// DeliverySQL creates one delivery of an event. One single-row insert per
+// subscriber costs far less than one INSERT ... SELECT for all of them,
+// which SQLite must guard with a statement journal.
+const DeliverySQL = `INSERT INTO deliveries (webhook_id, event_id, event_name, status, attempts, next_attempt_at, created_at, updated_at)
+	VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4)`
+
+// Statements are the statements Record runs: register them with
+// store.PrepareWrites.
+var Statements = []string{InsertSQL, SubscribersSQL, DeliverySQL}
 
 // Record inserts e inside tx, the transaction of the change, with its
-// deliveries.
+// deliveries: the subscriptions in force at commit time decide who gets it.
 func Record(ctx context.Context, st *store.Store, tx bun.Tx, e *Event) error {
 	created := store.Timestamp(e.CreatedAt)
-	res, err := st.TxExec(ctx, tx, InsertSQL, e.Name, e.ResourceKey, e.ResourceID, e.ProjectID, e.ActorID, string(e.Payload), created)
+	var actor any
+	if e.Actor != nil {
+		actor = string(e.Actor)
+	}
+	res, err := st.TxExec(ctx, tx, InsertSQL, e.Name, e.ResourceKey, e.ResourceID, e.ProjectID, e.ActorID, string(e.Payload), actor, created)
 	if err != nil {
 		return err
 	}
 	if e.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	_, err = st.TxExec(ctx, tx, FanOutSQL, e.ID, e.Name, created, e.ProjectID)
-	return err
+	rows, err := st.TxQuery(ctx, tx, SubscribersSQL, e.Name, e.ProjectID)
+	if err != nil {
+		return err
+	}
+	var hooks []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		hooks = append(hooks, id)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	for _, id := range hooks {
+		if _, err := st.TxExec(ctx, tx, DeliverySQL, id, e.ID, e.Name, created); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Since returns up to limit events with an id above afterID, oldest first.

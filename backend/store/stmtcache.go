@@ -25,35 +25,43 @@ type stmtCache struct {
 // ReadScan runs the select q on the read pool through a cached prepared
 // statement and scans the rows into dest.
 func (s *Store) ReadScan(ctx context.Context, q *bun.SelectQuery, dest ...any) error {
-	query := q.String()
-	var stmt *sql.Stmt
-	if v, ok := s.stmts.m.Load(query); ok {
-		stmt = v.(*sql.Stmt)
-	} else {
-		prepared, err := s.Read.DB.PrepareContext(ctx, query)
-		if err != nil {
-			return err
-		}
-		if s.stmts.n.Load() < maxCachedStatements {
-			if prev, loaded := s.stmts.m.LoadOrStore(query, prepared); loaded {
-				prepared.Close()
-				prepared = prev.(*sql.Stmt)
-			} else {
-				s.stmts.n.Add(1)
-			}
-		} else {
-			defer prepared.Close()
-		}
-		stmt = prepared
-	}
-	rows, err := stmt.QueryContext(ctx)
+	rows, err := s.ReadQuery(ctx, q.String())
 	if err != nil {
 		return err
 	}
-	if err := s.Read.ScanRows(ctx, rows, dest...); err != nil {
-		return err
+	return s.Read.ScanRows(ctx, rows, dest...)
+}
+
+// ReadQuery runs a parameterised query ("... WHERE id = ?") on the read pool
+// through a cached prepared statement; the caller closes the rows.
+func (s *Store) ReadQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	stmt, done, err := s.stmts.get(ctx, s.Read.DB, query)
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	defer done()
+	return stmt.QueryContext(ctx, args...)
+}
+
+// get returns the prepared statement of query, and what to call once the
+// statement has run (closing it when the cache is full).
+func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, func(), error) {
+	if v, ok := c.m.Load(query); ok {
+		return v.(*sql.Stmt), func() {}, nil
+	}
+	prepared, err := db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.n.Load() >= maxCachedStatements {
+		return prepared, func() { prepared.Close() }, nil
+	}
+	if prev, loaded := c.m.LoadOrStore(query, prepared); loaded {
+		prepared.Close()
+		return prev.(*sql.Stmt), func() {}, nil
+	}
+	c.n.Add(1)
+	return prepared, func() {}, nil
 }
 
 func (c *stmtCache) close() {
@@ -94,13 +102,25 @@ func (s *Store) PrepareWrites(ctx context.Context, queries ...string) error {
 // TxExec runs query inside tx through the statement PrepareWrites prepared,
 // so hot inserts skip SQLite's parser; an unprepared query runs as is.
 func (s *Store) TxExec(ctx context.Context, tx bun.Tx, query string, args ...any) (sql.Result, error) {
-	s.writes.mu.Lock()
-	stmt, ok := s.writes.m[query]
-	s.writes.mu.Unlock()
-	if !ok {
-		return tx.Tx.ExecContext(ctx, query, args...)
+	if stmt := s.writeStmt(query); stmt != nil {
+		return tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
 	}
-	return tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	return tx.Tx.ExecContext(ctx, query, args...)
+}
+
+// TxQuery is TxExec for statements that return rows (SELECT, RETURNING);
+// the caller closes the rows.
+func (s *Store) TxQuery(ctx context.Context, tx bun.Tx, query string, args ...any) (*sql.Rows, error) {
+	if stmt := s.writeStmt(query); stmt != nil {
+		return tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	}
+	return tx.Tx.QueryContext(ctx, query, args...)
+}
+
+func (s *Store) writeStmt(query string) *sql.Stmt {
+	s.writes.mu.Lock()
+	defer s.writes.mu.Unlock()
+	return s.writes.m[query]
 }
 
 // Timestamp formats t as bun stores times in SQLite, so that rows written

@@ -9,7 +9,7 @@ import (
 )
 
 // maxBatch bounds how many writes share one transaction.
-const maxBatch = 16
+const maxBatch = 64
 
 type writeJob struct {
 	ctx  context.Context

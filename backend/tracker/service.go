@@ -67,7 +67,7 @@ func New(ctx context.Context, st *store.Store, set *settings.Service, now func()
 	if err := st.Read.NewSelect().Model(&priorities).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load priorities: %w", err)
 	}
-	if err := st.PrepareWrites(ctx, outbox.InsertSQL, outbox.FanOutSQL, insertWorkPackageSQL); err != nil {
+	if err := st.PrepareWrites(ctx, append(outbox.Statements, insertWorkPackageSQL)...); err != nil {
 		return nil, fmt.Errorf("prepare statements: %w", err)
 	}
 	for _, x := range statuses {
@@ -128,8 +128,12 @@ func (s *Service) recordLoaded(ctx context.Context, tx bun.Tx, name, key string,
 func (s *Service) recordPayload(ctx context.Context, tx bun.Tx, name, key string, id int64, projectID int64, actor auth.User, payload json.RawMessage) error {
 	pid := projectID
 	aid := actor.ID
+	actorJSON, err := s.render(ctx, s, tx, outbox.KeyActor, actor.ID, &actor)
+	if err != nil {
+		return fmt.Errorf("render the actor of %s %d: %w", key, id, err)
+	}
 	return outbox.Record(ctx, s.st, tx, &outbox.Event{Name: name, ResourceKey: key, ResourceID: id, ProjectID: &pid,
-		ActorID: &aid, Payload: payload, CreatedAt: s.stamp()})
+		ActorID: &aid, Payload: payload, Actor: actorJSON, CreatedAt: s.stamp()})
 }
 
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }

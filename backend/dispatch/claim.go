@@ -1,0 +1,357 @@
+package dispatch
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/hookpost/hookpost/backend/store"
+)
+
+// Work is shared out by webhook: a dispatcher sends a webhook's deliveries
+// only while it holds the webhook's lease (a row of dispatch_leases, renewed
+// well before it ends). So no attempt is made twice by two dispatchers
+// sharing the database, and a webhook's bound on attempts in flight holds
+// across them; a crashed dispatcher's leases expire and others take its
+// webhooks over. The deliveries themselves need no claim: the holder reads
+// the due ones and sends them, and each stays pending until its attempt is
+// recorded, so nothing is lost at any point.
+const (
+	enabledWebhooksSQL = `SELECT id FROM webhooks WHERE enabled`
+	// acquireSQL takes or renews a lease: it changes a row only when the
+	// lease is free, expired or already this dispatcher's.
+	acquireSQL = `INSERT INTO dispatch_leases (webhook_id, owner, until) SELECT id, ?2, ?3 FROM webhooks WHERE id = ?1
+		ON CONFLICT (webhook_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
+		WHERE dispatch_leases.owner = excluded.owner OR dispatch_leases.until < ?4`
+	// dueSQL reads a webhook's oldest due deliveries. The LIMIT is a
+	// constant: SQLite re-prepares a statement with a bound LIMIT on every
+	// run.
+	dueSQL = `SELECT id, webhook_id, coalesce(event_id, 0), event_name, attempts, test FROM deliveries
+		WHERE webhook_id = ?1 AND status = 'pending' AND next_attempt_at <= ?2 AND NOT test
+		ORDER BY next_attempt_at, id LIMIT 256`
+)
+
+type claimed struct {
+	ID        int64
+	WebhookID int64
+	EventID   int64 // 0 for a test delivery
+	EventName string
+	Attempts  int
+	Test      bool
+}
+
+// lane is a webhook this dispatcher holds: at most PerWebhook attempts in
+// flight, up to Ahead more deliveries queued behind them, so that the next
+// attempt starts as soon as one ends, without waiting for the database.
+type lane struct {
+	until    time.Time // the lease
+	queue    []job
+	inflight int
+	held     map[int64]bool // deliveries queued, in flight or being recorded
+}
+
+func ownerName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return host + "/" + strconv.Itoa(os.Getpid()) + "/" + hex.EncodeToString(b)
+}
+
+// DispatchDue takes or renews the leases of the enabled webhooks, reads the
+// due deliveries of those it holds, each up to its room, and starts them as
+// the webhook's concurrency allows. It returns how many it queued.
+func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
+	now := d.now().UTC()
+	rows, err := d.st.ReadQuery(ctx, enabledWebhooksSQL)
+	if err != nil {
+		return 0, err
+	}
+	enabled, err := scanIDs(rows)
+	if err != nil {
+		return 0, err
+	}
+	if err := d.lease(ctx, enabled, now); err != nil {
+		return 0, err
+	}
+
+	// Read each held webhook's due deliveries, leaving out those it holds
+	// already. The held sets are copied before reading: a delivery that
+	// leaves its set has had its outcome committed, which a read started
+	// after the copy sees.
+	type want struct {
+		id   int64
+		room int
+		held map[int64]bool
+	}
+	var wants []want
+	d.mu.Lock()
+	for id, l := range d.lanes {
+		// A lane is read when it can take a good number more, or has
+		// nothing queued: reading costs the same for one delivery or many.
+		room := d.cfg.PerWebhook + d.cfg.Ahead - len(l.held)
+		if room > 0 && (room >= d.cfg.PerWebhook || len(l.queue) == 0) && now.Before(l.until) && !d.closing {
+			held := make(map[int64]bool, len(l.held))
+			for k := range l.held {
+				held[k] = true
+			}
+			wants = append(wants, want{id, room, held})
+		}
+	}
+	d.mu.Unlock()
+	var due []claimed
+	at := store.Timestamp(now)
+	for _, w := range wants {
+		r, err := d.st.ReadQuery(ctx, dueSQL, w.id, at)
+		if err != nil {
+			return 0, err
+		}
+		n := 0
+		for n < w.room && r.Next() {
+			var c claimed
+			if err := r.Scan(&c.ID, &c.WebhookID, &c.EventID, &c.EventName, &c.Attempts, &c.Test); err != nil {
+				r.Close()
+				return 0, err
+			}
+			if !w.held[c.ID] {
+				due = append(due, c)
+				n++
+			}
+		}
+		if err := r.Close(); err != nil {
+			return 0, err
+		}
+	}
+	if len(due) == 0 {
+		return 0, nil
+	}
+	jobs, err := d.load(ctx, due)
+	if err != nil {
+		return 0, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	queued := 0
+	for _, j := range jobs {
+		l := d.lanes[j.WebhookID]
+		if l == nil || d.closing {
+			continue // lost meanwhile
+		}
+		l.queue = append(l.queue, j)
+		l.held[j.ID] = true
+		d.wg.Add(1)
+		queued++
+	}
+	for id := range d.lanes {
+		d.pump(id)
+	}
+	return queued, nil
+}
+
+// lease takes the enabled webhooks this dispatcher does not hold, and renews
+// the leases past half their time, in one transaction; it lets go of the
+// lanes of webhooks lost to another dispatcher or no longer enabled (their
+// queued deliveries stay pending for whoever holds them next).
+func (d *Dispatcher) lease(ctx context.Context, enabled []int64, now time.Time) error {
+	isEnabled := make(map[int64]bool, len(enabled))
+	var need []int64
+	d.mu.Lock()
+	for _, id := range enabled {
+		isEnabled[id] = true
+		if l := d.lanes[id]; l == nil || l.until.Sub(now) < d.cfg.Lease/2 {
+			need = append(need, id)
+		}
+	}
+	for id, l := range d.lanes {
+		if !isEnabled[id] {
+			d.dropLane(id, l)
+		}
+	}
+	closing := d.closing
+	d.mu.Unlock()
+	if len(need) == 0 || closing {
+		return nil
+	}
+	until := now.Add(d.cfg.Lease)
+	got := map[int64]bool{}
+	err := d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		clear(got)
+		for _, id := range need {
+			res, err := d.st.TxExec(ctx, tx, acquireSQL, id, d.owner, store.Timestamp(until), store.Timestamp(now))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				got[id] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(got) < len(need) {
+		if err := d.takeFromTheDead(ctx, need, got, until); err != nil {
+			return err
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for _, id := range need {
+		l := d.lanes[id]
+		switch {
+		case got[id] && l == nil:
+			d.lanes[id] = &lane{until: until, held: map[int64]bool{}}
+		case got[id]:
+			l.until = until
+		case l != nil:
+			d.dropLane(id, l)
+		}
+	}
+	return nil
+}
+
+// takeFromTheDead takes over the leases held by processes of this host that
+// no longer run (killed, crashed), so that a restart resumes delivery at once
+// instead of when the leases expire.
+func (d *Dispatcher) takeFromTheDead(ctx context.Context, need []int64, got map[int64]bool, until time.Time) error {
+	ids := newIDSet()
+	for _, id := range need {
+		if !got[id] {
+			ids.add(id)
+		}
+	}
+	rows, err := d.st.ReadQuery(ctx, `SELECT webhook_id, owner FROM dispatch_leases WHERE webhook_id IN (SELECT value FROM json_each(?))`, ids.json())
+	if err != nil {
+		return err
+	}
+	dead := map[int64]string{}
+	host, _, _ := strings.Cut(d.owner, "/")
+	for rows.Next() {
+		var id int64
+		var owner string
+		if err := rows.Scan(&id, &owner); err != nil {
+			rows.Close()
+			return err
+		}
+		parts := strings.Split(owner, "/")
+		if pid, err := strconv.Atoi(parts[min(1, len(parts)-1)]); err == nil && len(parts) == 3 && parts[0] == host &&
+			pid != os.Getpid() && processGone(pid) {
+			dead[id] = owner
+		}
+	}
+	if err := rows.Close(); err != nil || len(dead) == 0 {
+		return err
+	}
+	return d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		for id, owner := range dead {
+			res, err := tx.ExecContext(ctx, `UPDATE dispatch_leases SET owner = ?, until = ? WHERE webhook_id = ? AND owner = ?`,
+				d.owner, store.Timestamp(until), id, owner)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n == 1 {
+				got[id] = true
+			}
+		}
+		return nil
+	})
+}
+
+// dropLane forgets a lane's queued deliveries; its attempts in flight end
+// and are recorded. d.mu is held.
+func (d *Dispatcher) dropLane(id int64, l *lane) {
+	for _, j := range l.queue {
+		delete(l.held, j.ID)
+		d.wg.Done()
+	}
+	l.queue = nil
+	l.until = time.Time{}
+	if len(l.held) == 0 {
+		delete(d.lanes, id)
+	}
+}
+
+// pump starts the webhook's queued deliveries while it has room in flight
+// and its lease holds. d.mu is held.
+func (d *Dispatcher) pump(webhookID int64) {
+	l := d.lanes[webhookID]
+	if l == nil || d.closing || !d.now().Before(l.until) {
+		return
+	}
+	for l.inflight < d.cfg.PerWebhook && len(l.queue) > 0 {
+		j := l.queue[0]
+		l.queue = l.queue[1:]
+		l.inflight++
+		go func() {
+			defer d.wg.Done()
+			_, err := d.attempt(d.stopCtx, j, func() {
+				d.mu.Lock()
+				l.inflight--
+				d.pump(webhookID)
+				d.mu.Unlock()
+			})
+			if err != nil {
+				d.log.Error("delivery failed to run", "delivery_id", j.ID, "webhook_id", j.WebhookID, "error", err)
+			}
+			d.mu.Lock()
+			delete(l.held, j.ID)
+			if len(l.held) == 0 && l.until.IsZero() && d.lanes[webhookID] == l {
+				delete(d.lanes, webhookID)
+			}
+			d.mu.Unlock()
+			d.Wake() // read the webhook's next deliveries
+		}()
+	}
+}
+
+// drop forgets every queued delivery when shutting down; the attempts in
+// flight go on.
+func (d *Dispatcher) drop() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closing = true
+	for id, l := range d.lanes {
+		d.dropLane(id, l)
+	}
+}
+
+// releaseLeases hands this dispatcher's webhooks back, so that another one
+// takes them over at once instead of when the leases expire.
+func (d *Dispatcher) releaseLeases() {
+	err := d.st.Write(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, `DELETE FROM dispatch_leases WHERE owner = ?`, d.owner)
+		return err
+	})
+	if err != nil {
+		d.log.Error("releasing the webhook leases failed", "error", err)
+	}
+}
+
+// disabled forgets a webhook's queued deliveries once it has been disabled.
+func (d *Dispatcher) disabled(webhookID int64) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if l := d.lanes[webhookID]; l != nil {
+		d.dropLane(webhookID, l)
+	}
+}
+
+func scanIDs(rows *sql.Rows) ([]int64, error) {
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}

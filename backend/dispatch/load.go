@@ -1,0 +1,181 @@
+package dispatch
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/hal"
+)
+
+// job is a claimed delivery with what it sends and where.
+type job struct {
+	claimed
+	hook *webhookRow
+	msg  *message
+}
+
+type webhookRow struct {
+	ID             int64      `bun:"id"`
+	URL            string     `bun:"url"`
+	Secret         string     `bun:"secret"`
+	PreviousSecret string     `bun:"previous_secret"`
+	PreviousUntil  *time.Time `bun:"previous_secret_until"`
+}
+
+// secrets are the secrets that sign now: the current one, and during a
+// rotation's grace period the previous one.
+func (w webhookRow) secrets(now time.Time) []string {
+	if w.PreviousSecret != "" && w.PreviousUntil != nil && now.Before(*w.PreviousUntil) {
+		return []string{w.Secret, w.PreviousSecret}
+	}
+	return []string{w.Secret}
+}
+
+// message is what a delivery sends: its event's name and the body, built
+// once per event and shared by every webhook the event goes to.
+type message struct {
+	name string
+	body []byte
+	// fromEvent: the body is rebuilt from the event row exactly, so the
+	// delivery log need not keep it (see Attempts).
+	fromEvent bool
+}
+
+// The statements that load a claimed batch: one query each, whatever the
+// batch's size (the ids travel as one JSON array).
+const (
+	webhooksByIDSQL = `SELECT id, url, secret, previous_secret, previous_secret_until FROM webhooks
+		WHERE id IN (SELECT value FROM json_each(?))`
+	eventsByIDSQL = `SELECT e.id, e.name, e.resource_key, e.payload, e.actor, u.id IS NOT NULL, coalesce(u.id, 0),
+			coalesce(u.login, ''), coalesce(u.first_name, ''), coalesce(u.last_name, '')
+		FROM events e LEFT JOIN users u ON u.id = e.actor_id AND e.actor IS NULL
+		WHERE e.id IN (SELECT value FROM json_each(?))`
+	// A test delivery has no event: it carries its sample itself.
+	samplesByIDSQL = `SELECT d.id, d.event_name, d.sample_key, d.sample_payload, NULL, u.id IS NOT NULL, coalesce(u.id, 0),
+			coalesce(u.login, ''), coalesce(u.first_name, ''), coalesce(u.last_name, '')
+		FROM deliveries d LEFT JOIN users u ON u.id = d.actor_id WHERE d.id IN (SELECT value FROM json_each(?))`
+)
+
+// load reads the webhooks, events and actors of a claimed batch and builds
+// its bodies. A delivery whose webhook has gone (deleted meanwhile, with its
+// deliveries) is left out.
+func (d *Dispatcher) load(ctx context.Context, rows []claimed) ([]job, error) {
+	hookIDs, eventIDs, testIDs := newIDSet(), newIDSet(), newIDSet()
+	for _, c := range rows {
+		hookIDs.add(c.WebhookID)
+		if c.EventID == 0 {
+			testIDs.add(c.ID)
+		} else {
+			eventIDs.add(c.EventID)
+		}
+	}
+	hooks := map[int64]*webhookRow{}
+	r, err := d.st.ReadQuery(ctx, webhooksByIDSQL, hookIDs.json())
+	if err != nil {
+		return nil, err
+	}
+	var list []webhookRow
+	if err := d.st.Read.ScanRows(ctx, r, &list); err != nil {
+		return nil, err
+	}
+	for i := range list {
+		hooks[list[i].ID] = &list[i]
+	}
+	events, err := d.messages(ctx, eventsByIDSQL, eventIDs)
+	if err != nil {
+		return nil, err
+	}
+	samples, err := d.messages(ctx, samplesByIDSQL, testIDs)
+	if err != nil {
+		return nil, err
+	}
+	jobs := make([]job, 0, len(rows))
+	for _, c := range rows {
+		j := job{claimed: c, hook: hooks[c.WebhookID], msg: events[c.EventID]}
+		if c.EventID == 0 {
+			j.msg = samples[c.ID]
+		}
+		if j.hook != nil && j.msg != nil {
+			jobs = append(jobs, j)
+		}
+	}
+	return jobs, nil
+}
+
+// messages runs one of the loading queries and builds each row's body.
+func (d *Dispatcher) messages(ctx context.Context, query string, ids idSet) (map[int64]*message, error) {
+	out := map[int64]*message{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := d.st.ReadQuery(ctx, query, ids.json())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id             int64
+			name, key      string
+			payload, actor sql.RawBytes
+			hasUser        bool
+			user           auth.User
+		)
+		if err := rows.Scan(&id, &name, &key, &payload, &actor, &hasUser, &user.ID, &user.Login, &user.FirstName, &user.LastName); err != nil {
+			return nil, err
+		}
+		m := &message{name: name, fromEvent: query == eventsByIDSQL}
+		if actor == nil && hasUser {
+			// A test delivery, or an event recorded before events kept
+			// their actor: rendered now, so the log keeps the body.
+			if actor, err = hal.Marshal(hal.Actor(user)); err != nil {
+				return nil, err
+			}
+			m.fromEvent = false
+		}
+		m.body = buildBody(name, key, payload, actor) // copies the row's bytes
+		out[id] = m
+	}
+	return out, rows.Err()
+}
+
+// buildBody is the webhook body (SPEC §6.2): {"action", "<resource key>":
+// payload, "actor"}, without "actor" when there is none.
+func buildBody(action, key string, payload, actor []byte) []byte {
+	var buf bytes.Buffer
+	buf.Grow(len(payload) + len(actor) + 64)
+	a, _ := json.Marshal(action)
+	k, _ := json.Marshal(key)
+	buf.WriteString(`{"action":`)
+	buf.Write(a)
+	buf.WriteString(",")
+	buf.Write(k)
+	buf.WriteString(":")
+	buf.Write(payload)
+	if actor != nil {
+		buf.WriteString(`,"actor":`)
+		buf.Write(actor)
+	}
+	buf.WriteString("}")
+	return buf.Bytes()
+}
+
+type idSet map[int64]struct{}
+
+func newIDSet() idSet        { return idSet{} }
+func (s idSet) add(id int64) { s[id] = struct{}{} }
+func (s idSet) json() string {
+	b := []byte{'['}
+	for id := range s {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
+}
