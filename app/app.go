@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/dispatch"
+	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/settings"
@@ -100,6 +102,29 @@ func (a *App) DeleteWebhook(id int64) error {
 // TestWebhook sends one signed sample delivery of event to a webhook now.
 func (a *App) TestWebhook(id int64, event string) (dispatch.Attempt, error) {
 	return asUser(a, func(u auth.User) (dispatch.Attempt, error) { return a.dispatch.TestFire(a.ctx, id, event, u.ID) })
+}
+
+// ListDeliveries lists a webhook's logged delivery attempts, newest first:
+// at most limit (1…100, default 25), older than the attempt id before when
+// it is not 0.
+func (a *App) ListDeliveries(webhookID int64, limit int, before int64) ([]dispatch.Attempt, error) {
+	return result(a.dispatch.Deliveries(a.ctx, webhookID, limit, before))
+}
+
+// Redeliver sends a delivery again now, with the same webhook-id.
+func (a *App) Redeliver(deliveryID int64) error {
+	_, err := result(struct{}{}, a.dispatch.Redeliver(a.ctx, deliveryID))
+	return err
+}
+
+// ReplayWebhook sends again every failed delivery of a webhook created since
+// a time (ISO 8601), and returns how many it queued.
+func (a *App) ReplayWebhook(webhookID int64, since string) (int64, error) {
+	t, err := time.Parse(time.RFC3339, since)
+	if err != nil {
+		return result(int64(0), domain.Invalid("since", "since must be an ISO 8601 time such as 2026-01-31T12:00:00Z, not %q.", since))
+	}
+	return result(a.dispatch.Replay(a.ctx, webhookID, t))
 }
 
 func asUser[T any](a *App, f func(auth.User) (T, error)) (T, error) {

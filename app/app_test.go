@@ -5,11 +5,15 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/hookpost/hookpost/backend/auth"
+	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
 	"github.com/hookpost/hookpost/backend/webhooks"
@@ -38,7 +42,14 @@ func TestBindingsShareServicesAndErrors(t *testing.T) {
 	if _, err := a.EnsureAdmin(ctx); err != nil {
 		t.Fatal(err)
 	}
-	b := New(set, a, webhooks.New(st, time.Now), nil, "http://127.0.0.1:1", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := dispatch.DefaultConfig("test")
+	cfg.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	d, err := dispatch.New(ctx, st, cfg, time.Now, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := New(set, a, webhooks.New(st, time.Now), d, "http://127.0.0.1:1", log)
 	b.Startup(ctx)
 
 	size := 0
@@ -79,6 +90,35 @@ func TestBindingsShareServicesAndErrors(t *testing.T) {
 	if _, err := b.CreateWebhook(webhooks.Input{Name: &name, URL: &url}); err == nil || json.Unmarshal([]byte(err.Error()), &body) != nil || body.Embedded.Details.Attribute != "name" {
 		t.Fatalf("duplicate webhook name: %v", err)
 	}
+
+	// Deliveries: test-fire, list, replay, redeliver, as over HTTP.
+	recv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) { rw.WriteHeader(503) }))
+	defer recv.Close()
+	rurl, events := recv.URL, []string{"work_package:created"}
+	if _, err := b.UpdateWebhook(w.ID, webhooks.Input{URL: &rurl, Events: &events}); err != nil {
+		t.Fatal(err)
+	}
+	at, err := b.TestWebhook(w.ID, "work_package:created")
+	if err != nil || at.ResponseCode != 503 || !at.Test || at.RequestBody == "" {
+		t.Fatalf("TestWebhook: %+v %v", at, err)
+	}
+	list, err := b.ListDeliveries(w.ID, 10, 0)
+	if err != nil || len(list) != 1 || list[0].ID != at.ID {
+		t.Fatalf("ListDeliveries: %+v %v", list, err)
+	}
+	if _, err := b.ListDeliveries(w.ID+100, 10, 0); err == nil || json.Unmarshal([]byte(err.Error()), &body) != nil || body.Identifier != "urn:openproject-org:api:v3:errors:NotFound" {
+		t.Fatalf("ListDeliveries of a missing webhook: %v", err)
+	}
+	if _, err := b.ReplayWebhook(w.ID, "yesterday"); err == nil || json.Unmarshal([]byte(err.Error()), &body) != nil || body.Embedded.Details.Attribute != "since" {
+		t.Fatalf("ReplayWebhook with a bad time: %v", err)
+	}
+	if n, err := b.ReplayWebhook(w.ID, time.Now().Add(-time.Hour).Format(time.RFC3339)); err != nil || n != 0 {
+		t.Fatalf("ReplayWebhook: %d %v (test deliveries are not replayed)", n, err)
+	}
+	if err := b.Redeliver(at.DeliveryID); err == nil {
+		t.Fatal("Redeliver of a test delivery: want not found")
+	}
+
 	if err := b.DeleteWebhook(w.ID); err != nil {
 		t.Fatal(err)
 	}

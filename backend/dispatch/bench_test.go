@@ -3,6 +3,7 @@ package dispatch_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -47,6 +48,9 @@ func run(b *testing.B, l load) outcome {
 	receipts := make([]atomic.Int64, l.events+16) // Unix ns by event id
 	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if strings.HasPrefix(r.URL.Path, "/hang") {
+			// Read the body, so that the server notices when the dispatcher
+			// gives up and closes the connection; then never answer.
+			_, _ = io.Copy(io.Discard, r.Body)
 			<-r.Context().Done()
 			return
 		}

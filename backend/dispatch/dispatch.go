@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/uptrace/bun"
 
+	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/store"
 )
 
@@ -76,6 +77,7 @@ type Dispatcher struct {
 	wg      sync.WaitGroup // one per queued delivery until its outcome is recorded
 
 	metrics metrics
+	bodies  bodyCache
 
 	// stop ends the attempts in flight when a shutdown's grace is over.
 	stopCtx context.Context
@@ -102,6 +104,7 @@ func New(ctx context.Context, st *store.Store, cfg Config, now func() time.Time,
 		// flight use, or each attempt would pay for a new one.
 		MaxIdleConns:          1024,
 		MaxIdleConnsPerHost:   256,
+		WriteBufferSize:       32 << 10, // headers and a typical body in one write
 		IdleConnTimeout:       90 * time.Second,
 		TLSHandshakeTimeout:   cfg.Timeout,
 		ResponseHeaderTimeout: cfg.Timeout,
@@ -220,7 +223,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 	Sign(req.Header, j.msg.body, msgID, started, j.hook.secrets(started)...)
 
 	a := Attempt{DeliveryID: j.ID, WebhookID: j.WebhookID, Attempt: j.Attempts + 1, EventName: j.msg.name, URL: j.hook.URL,
-		RequestHeaders: flatten(req.Header), RequestBody: string(j.msg.body), ResponseCode: -1, ResponseHeaders: map[string]string{},
+		RequestHeaders: flatten(req.Header), ResponseCode: -1, ResponseHeaders: map[string]string{},
 		Test: j.Test, CreatedAt: started}
 	clock := time.Now()
 	res, err := d.client.Do(req)
@@ -276,7 +279,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 		outcome = "retrying"
 	}
 	d.metrics.observe(j.WebhookID, outcome, elapsed)
-	err = d.record(context.WithoutCancel(ctx), &a, status, ok, j.msg.fromEvent)
+	err = d.record(context.WithoutCancel(ctx), &a, status, ok, j.msg)
 	if err == nil && a.ResponseCode == http.StatusGone && !j.Test {
 		d.disabled(j.WebhookID) // its queued deliveries wait for it to be enabled again
 	}
@@ -286,23 +289,26 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 	}
 	d.log.Log(ctx, level, "webhook delivery", "webhook_id", j.WebhookID, "delivery_id", j.ID, "event", j.msg.name,
 		"status", a.ResponseCode, "attempt", a.Attempt, "outcome", status, "error", a.Error)
+	if j.Test { // the caller shows it whole; other attempts are only logged
+		a.RequestBody = string(j.msg.body)
+	}
 	return a, err
 }
 
 // record logs the attempt and moves its delivery on, in one transaction
 // (which it shares with other writes: see store.Write). A failure may
 // disable the webhook.
-func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok, bodyFromEvent bool) error {
-	reqHeaders, _ := json.Marshal(a.RequestHeaders)
-	resHeaders, _ := json.Marshal(a.ResponseHeaders)
+func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok bool, msg *message) error {
+	reqHeaders, _ := hal.Marshal(a.RequestHeaders)
+	resHeaders, _ := hal.Marshal(a.ResponseHeaders)
 	var next any
 	if a.NextRetryAt != nil {
 		next = store.Timestamp(*a.NextRetryAt)
 	}
 	created, updated := store.Timestamp(a.CreatedAt), store.Timestamp(d.now())
-	body := a.RequestBody
-	if bodyFromEvent {
-		body = "" // Attempts rebuilds it from the event
+	body := "" // Attempts rebuilds the body of an event delivery from the event
+	if !msg.fromEvent {
+		body = string(msg.body)
 	}
 	return d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, err := d.st.TxExec(ctx, tx, insertAttemptSQL, a.DeliveryID, a.WebhookID, a.Attempt, a.EventName, a.URL,
@@ -397,6 +403,19 @@ func describe(err error) string {
 
 // Wait blocks until the attempts started so far have ended.
 func (d *Dispatcher) Wait() { d.wg.Wait() }
+
+// Deliveries lists a webhook's logged attempts like Attempts, and answers
+// domain.ErrNotFound for a webhook that does not exist.
+func (d *Dispatcher) Deliveries(ctx context.Context, webhookID int64, limit int, before int64) ([]Attempt, error) {
+	n, err := d.st.Read.NewSelect().Table("webhooks").Where("id = ?", webhookID).Count(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return nil, domain.ErrNotFound
+	}
+	return Attempts(ctx, d.st, webhookID, limit, before)
+}
 
 // Attempts lists a webhook's logged attempts, newest first: at most limit
 // (1…100, default 25), older than the attempt id before when it is set.

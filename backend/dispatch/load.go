@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/hookpost/hookpost/backend/auth"
@@ -86,9 +87,14 @@ func (d *Dispatcher) load(ctx context.Context, rows []claimed) ([]job, error) {
 	for i := range list {
 		hooks[list[i].ID] = &list[i]
 	}
-	events, err := d.messages(ctx, eventsByIDSQL, eventIDs)
+	events := d.bodies.get(eventIDs) // and leaves in eventIDs those it lacks
+	loaded, err := d.messages(ctx, eventsByIDSQL, eventIDs)
 	if err != nil {
 		return nil, err
+	}
+	for id, m := range loaded {
+		events[id] = m
+		d.bodies.put(id, m)
 	}
 	samples, err := d.messages(ctx, samplesByIDSQL, testIDs)
 	if err != nil {
@@ -163,6 +169,46 @@ func buildBody(action, key string, payload, actor []byte) []byte {
 	}
 	buf.WriteString("}")
 	return buf.Bytes()
+}
+
+// bodyCache keeps the bodies of recent events: an event goes to each of its
+// webhooks in a different read, and an event never changes.
+type bodyCache struct {
+	mu   sync.Mutex
+	m    map[int64]*message
+	ring []int64 // insertion order, for eviction
+	next int
+}
+
+const bodyCacheSize = 4096
+
+// get returns the cached messages of ids and removes those from ids.
+func (c *bodyCache) get(ids idSet) map[int64]*message {
+	out := make(map[int64]*message, len(ids))
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id := range ids {
+		if m, ok := c.m[id]; ok {
+			out[id] = m
+			delete(ids, id)
+		}
+	}
+	return out
+}
+
+func (c *bodyCache) put(id int64, m *message) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m, c.ring = make(map[int64]*message, bodyCacheSize), make([]int64, bodyCacheSize)
+	}
+	if _, ok := c.m[id]; ok {
+		return
+	}
+	delete(c.m, c.ring[c.next])
+	c.ring[c.next] = id
+	c.next = (c.next + 1) % bodyCacheSize
+	c.m[id] = m
 }
 
 type idSet map[int64]struct{}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/webhooks"
@@ -83,10 +82,7 @@ func (s *server) listDeliveries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.Webhooks.Get(c.UserContext(), id); err != nil {
-		return err
-	}
-	attempts, err := dispatch.Attempts(c.UserContext(), s.Store, id, c.QueryInt("limit"), int64(c.QueryInt("before")))
+	attempts, err := s.Dispatcher.Deliveries(c.UserContext(), id, c.QueryInt("limit"), int64(c.QueryInt("before")))
 	if err != nil {
 		return err
 	}

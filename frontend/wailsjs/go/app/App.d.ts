@@ -5,8 +5,8 @@ import {webhooks} from '../models';
 import {hal} from '../models';
 import {outbox} from '../models';
 import {settings} from '../models';
-import {context} from '../models';
 import {dispatch} from '../models';
+import {context} from '../models';
 
 export function CreateToken(arg1:auth.NewToken):Promise<auth.CreatedToken>;
 
@@ -22,9 +22,15 @@ export function GetSettings():Promise<settings.Settings>;
 
 export function GetWebhook(arg1:number):Promise<webhooks.Webhook>;
 
+export function ListDeliveries(arg1:number,arg2:number,arg3:number):Promise<Array<dispatch.Attempt>>;
+
 export function ListTokens():Promise<Array<auth.Token>>;
 
 export function ListWebhooks():Promise<Array<webhooks.Webhook>>;
+
+export function Redeliver(arg1:number):Promise<void>;
+
+export function ReplayWebhook(arg1:number,arg2:string):Promise<number>;
 
 export function RevokeToken(arg1:number):Promise<void>;
 

@@ -30,12 +30,24 @@ export function GetWebhook(arg1) {
   return window['go']['app']['App']['GetWebhook'](arg1);
 }
 
+export function ListDeliveries(arg1, arg2, arg3) {
+  return window['go']['app']['App']['ListDeliveries'](arg1, arg2, arg3);
+}
+
 export function ListTokens() {
   return window['go']['app']['App']['ListTokens']();
 }
 
 export function ListWebhooks() {
   return window['go']['app']['App']['ListWebhooks']();
+}
+
+export function Redeliver(arg1) {
+  return window['go']['app']['App']['Redeliver'](arg1);
+}
+
+export function ReplayWebhook(arg1, arg2) {
+  return window['go']['app']['App']['ReplayWebhook'](arg1, arg2);
 }
 
 export function RevokeToken(arg1) {
