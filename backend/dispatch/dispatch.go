@@ -46,7 +46,7 @@ func DefaultConfig(version string) Config {
 	return Config{
 		Timeout:  15 * time.Second,
 		Schedule: []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour},
-		Jitter:   0.2, PerWebhook: 4, Ahead: 12, Lease: 20 * time.Second, Poll: 200 * time.Millisecond,
+		Jitter:   0.2, PerWebhook: 4, Ahead: 28, Lease: 20 * time.Second, Poll: 200 * time.Millisecond,
 		UserAgent: "Hookpost-Webhooks/" + version, DisableAfter: 24 * time.Hour, Retention: 7 * 24 * time.Hour,
 	}
 }
@@ -85,7 +85,7 @@ type Dispatcher struct {
 }
 
 // minRound is the least time between two reads of the due deliveries.
-const minRound = time.Millisecond
+const minRound = 2 * time.Millisecond
 
 // ShutdownGrace is how long Run lets attempts in flight finish after its
 // context ends; the rest are handed back and retried after a restart.
