@@ -33,7 +33,7 @@ type Config struct {
 	Jitter       float64         // ± fraction of each wait
 	PerWebhook   int             // attempts in flight per webhook
 	Ahead        int             // deliveries read ahead per webhook, beyond those in flight
-	Lease        time.Duration   // how long a dispatcher holds a webhook (see claim.go)
+	Lease        time.Duration   // how long a dispatcher holds a webhook (see lease.go)
 	Poll         time.Duration   // how often due deliveries are looked for without a wake-up
 	Allow        []netip.Prefix  // SSRF allowlist (--webhook-allow)
 	UserAgent    string
@@ -201,7 +201,7 @@ func MessageID(eventID, webhookID int64) string {
 	return "msg_" + strconv.FormatInt(eventID, 10) + "_" + strconv.FormatInt(webhookID, 10)
 }
 
-// attempt sends one claimed delivery and records the outcome. sent runs as
+// attempt sends one due delivery and records the outcome. sent runs as
 // soon as the endpoint has answered (or failed), before the outcome is
 // written: the endpoint has room again.
 func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, error) {

@@ -198,7 +198,7 @@ func TestDeliveryIsSignedAndCarriesTheRepresentation(t *testing.T) {
 	w.hook(t, srv.URL, secret, []string{"work_package:created"}, nil)
 	w.newWorkPackage(t, w.project)
 	if n := w.run(t, w.dispatcher(t, "127.0.0.1/32")); n != 1 {
-		t.Fatalf("claimed %d deliveries, want 1", n)
+		t.Fatalf("queued %d deliveries, want 1", n)
 	}
 	reqs := got()
 	if len(reqs) != 1 {
@@ -238,7 +238,7 @@ func TestDeliveryIsSignedAndCarriesTheRepresentation(t *testing.T) {
 		t.Fatalf("logged request body\n%s\nsent\n%s", attempts[0].RequestBody, r.body)
 	}
 	if n := w.run(t, w.dispatcher(t, "127.0.0.1/32")); n != 0 {
-		t.Fatalf("a delivered event was claimed again (%d)", n)
+		t.Fatalf("a delivered event was queued again (%d)", n)
 	}
 }
 
@@ -273,7 +273,7 @@ func TestRetriesFollowTheSchedule(t *testing.T) {
 	}
 	w.clock.add(4 * time.Second) // 5 s - 20 % jitter = 4 s at the earliest
 	if n := w.run(t, d); n > 1 {
-		t.Fatalf("claimed %d", n)
+		t.Fatalf("queued %d", n)
 	}
 	w.clock.add(2 * time.Second)
 	times = append(times, w.clock.now())

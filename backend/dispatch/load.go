@@ -13,9 +13,9 @@ import (
 	"github.com/hookpost/hookpost/backend/hal"
 )
 
-// job is a claimed delivery with what it sends and where.
+// job is a due delivery with what it sends and where.
 type job struct {
-	claimed
+	dueRow
 	hook *webhookRow
 	msg  *message
 }
@@ -47,7 +47,7 @@ type message struct {
 	fromEvent bool
 }
 
-// The statements that load a claimed batch: one query each, whatever the
+// The statements that load a batch of due deliveries: one query each, whatever the
 // batch's size (the ids travel as one JSON array).
 const (
 	webhooksByIDSQL = `SELECT id, url, secret, previous_secret, previous_secret_until FROM webhooks
@@ -62,10 +62,10 @@ const (
 		FROM deliveries d LEFT JOIN users u ON u.id = d.actor_id WHERE d.id IN (SELECT value FROM json_each(?))`
 )
 
-// load reads the webhooks, events and actors of a claimed batch and builds
+// load reads the webhooks, events and actors of a batch of due deliveries and builds
 // its bodies. A delivery whose webhook has gone (deleted meanwhile, with its
 // deliveries) is left out.
-func (d *Dispatcher) load(ctx context.Context, rows []claimed) ([]job, error) {
+func (d *Dispatcher) load(ctx context.Context, rows []dueRow) ([]job, error) {
 	hookIDs, eventIDs, testIDs := newIDSet(), newIDSet(), newIDSet()
 	for _, c := range rows {
 		hookIDs.add(c.WebhookID)
@@ -102,7 +102,7 @@ func (d *Dispatcher) load(ctx context.Context, rows []claimed) ([]job, error) {
 	}
 	jobs := make([]job, 0, len(rows))
 	for _, c := range rows {
-		j := job{claimed: c, hook: hooks[c.WebhookID], msg: events[c.EventID]}
+		j := job{dueRow: c, hook: hooks[c.WebhookID], msg: events[c.EventID]}
 		if c.EventID == 0 {
 			j.msg = samples[c.ID]
 		}

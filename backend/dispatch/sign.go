@@ -1,6 +1,6 @@
-// Package dispatch delivers the outbox's events to the webhooks: claim a due
-// delivery → build and sign the request → send it through the SSRF guard →
-// record the attempt → schedule the retry.
+// Package dispatch delivers the outbox's events to the webhooks: hold a
+// webhook's lease → read its due deliveries → build and sign each request →
+// send it through the SSRF guard → record the attempt → schedule the retry.
 package dispatch
 
 import (

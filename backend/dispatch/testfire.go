@@ -51,7 +51,7 @@ func (d *Dispatcher) TestFire(ctx context.Context, webhookID int64, event string
 	} else {
 		sample.Payload = placeholder(key)
 	}
-	var c claimed
+	var c dueRow
 	err = d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// No event row: nothing changed. The delivery carries its sample.
 		now := d.now().UTC()
@@ -64,7 +64,7 @@ func (d *Dispatcher) TestFire(ctx context.Context, webhookID int64, event string
 	if err != nil {
 		return Attempt{}, err
 	}
-	jobs, err := d.load(ctx, []claimed{c})
+	jobs, err := d.load(ctx, []dueRow{c})
 	if err != nil {
 		return Attempt{}, err
 	}

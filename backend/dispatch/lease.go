@@ -38,7 +38,8 @@ const (
 		ORDER BY next_attempt_at, id LIMIT 256`
 )
 
-type claimed struct {
+// dueRow is a delivery to send: its row, without the body.
+type dueRow struct {
 	ID        int64
 	WebhookID int64
 	EventID   int64 // 0 for a test delivery
@@ -105,7 +106,7 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 		}
 	}
 	d.mu.Unlock()
-	var due []claimed
+	var due []dueRow
 	at := store.Timestamp(now)
 	for _, w := range wants {
 		r, err := d.st.ReadQuery(ctx, dueSQL, w.id, at)
@@ -114,7 +115,7 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 		}
 		n := 0
 		for n < w.room && r.Next() {
-			var c claimed
+			var c dueRow
 			if err := r.Scan(&c.ID, &c.WebhookID, &c.EventID, &c.EventName, &c.Attempts, &c.Test); err != nil {
 				r.Close()
 				return 0, err
