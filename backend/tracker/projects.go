@@ -285,9 +285,12 @@ func (s *Service) DeleteProject(ctx context.Context, viewer auth.User, id int64)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.NewDelete().Model((*Project)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
+		// Recorded before the delete: the webhooks selecting this project
+		// (whose selection the delete removes) hear of it too.
+		if err := s.recordPayload(ctx, tx, outbox.ProjectDeleted, outbox.KeyProject, id, id, viewer, payload); err != nil {
 			return err
 		}
-		return s.recordPayload(ctx, tx, outbox.ProjectDeleted, outbox.KeyProject, id, id, viewer, payload)
+		_, err = tx.NewDelete().Model((*Project)(nil)).Where("id = ?", id).Exec(ctx)
+		return err
 	})
 }
