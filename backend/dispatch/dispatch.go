@@ -401,7 +401,8 @@ func describe(err error) string {
 	return err.Error()
 }
 
-// Wait blocks until the attempts started so far have ended.
+// Wait blocks until every delivery queued so far has been attempted and
+// recorded (or dropped, when shutting down).
 func (d *Dispatcher) Wait() { d.wg.Wait() }
 
 // Deliveries lists a webhook's logged attempts like Attempts, and answers

@@ -3,7 +3,6 @@ package dispatch
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"os"
 	"strconv"
@@ -74,7 +73,7 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	enabled, err := scanIDs(rows)
+	enabled, err := store.ScanInt64s(rows)
 	if err != nil {
 		return 0, err
 	}
@@ -342,17 +341,4 @@ func (d *Dispatcher) disabled(webhookID int64) {
 	if l := d.lanes[webhookID]; l != nil {
 		d.dropLane(webhookID, l)
 	}
-}
-
-func scanIDs(rows *sql.Rows) ([]int64, error) {
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }

@@ -69,16 +69,8 @@ func Record(ctx context.Context, st *store.Store, tx bun.Tx, e *Event) error {
 	if err != nil {
 		return err
 	}
-	var hooks []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		hooks = append(hooks, id)
-	}
-	if err := rows.Close(); err != nil {
+	hooks, err := store.ScanInt64s(rows)
+	if err != nil {
 		return err
 	}
 	for _, id := range hooks {

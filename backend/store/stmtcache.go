@@ -128,3 +128,17 @@ func (s *Store) writeStmt(query string) *sql.Stmt {
 func Timestamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05.999999-07:00")
 }
+
+// ScanInt64s reads a one-column result of integers (ids) and closes it.
+func ScanInt64s(rows *sql.Rows) ([]int64, error) {
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -2,6 +2,8 @@
 -- holding its lease. So no attempt is made twice and a webhook's
 -- concurrency bound holds across processes sharing the database; a crashed
 -- holder's lease expires and another dispatcher takes the webhook over.
+-- (deliveries.claimed_until, the per-delivery claim this replaces, is no
+-- longer used.)
 CREATE TABLE IF NOT EXISTS dispatch_leases (
     webhook_id INTEGER PRIMARY KEY REFERENCES webhooks (id) ON DELETE CASCADE,
     owner      TEXT NOT NULL,
@@ -10,8 +12,7 @@ CREATE TABLE IF NOT EXISTS dispatch_leases (
 --bun:split
 -- The holder reads a webhook's due deliveries in order, seeking straight to
 -- them, so a webhook's backlog (a hanging endpoint's) never slows the
--- others. (Not a partial index: SQLite re-prepares a statement whose
--- parameters it had to compare with a partial index's condition.)
+-- others (0008 narrows this index to the pending deliveries).
 DROP INDEX IF EXISTS deliveries_due;
 --bun:split
 DROP INDEX IF EXISTS deliveries_webhook;
