@@ -70,11 +70,14 @@ type Dispatcher struct {
 	client *http.Client
 	wake   chan struct{}
 
-	owner   string // this dispatcher's name on its leases
-	mu      sync.Mutex
-	lanes   map[int64]*lane // the webhooks it holds
-	closing bool
-	wg      sync.WaitGroup // one per queued delivery until its outcome is recorded
+	owner string // this dispatcher's name on its leases
+	mu    sync.Mutex
+	lanes map[int64]*lane // the webhooks it holds
+	// elsewhere: when the leases of webhooks held by other live
+	// dispatchers end (see takeFromTheDead).
+	elsewhere map[int64]time.Time
+	closing   bool
+	wg        sync.WaitGroup // one per queued delivery until its outcome is recorded
 
 	metrics metrics
 	bodies  bodyCache
@@ -116,7 +119,7 @@ func New(ctx context.Context, st *store.Store, cfg Config, now func() time.Time,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	stopCtx, stop := context.WithCancel(context.Background())
-	return &Dispatcher{st: st, cfg: cfg, now: now, log: log, client: client, wake: make(chan struct{}, 1), lanes: map[int64]*lane{},
+	return &Dispatcher{st: st, cfg: cfg, now: now, log: log, client: client, wake: make(chan struct{}, 1), lanes: map[int64]*lane{}, elsewhere: map[int64]time.Time{},
 		owner: ownerName(), stopCtx: stopCtx, stop: stop}, nil
 }
 

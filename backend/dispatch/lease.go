@@ -164,6 +164,9 @@ func (d *Dispatcher) lease(ctx context.Context, enabled []int64, now time.Time) 
 	d.mu.Lock()
 	for _, id := range enabled {
 		isEnabled[id] = true
+		if until, ok := d.elsewhere[id]; ok && now.Before(until) {
+			continue // another live dispatcher holds it: ask again when its lease ends
+		}
 		if l := d.lanes[id]; l == nil || l.until.Sub(now) < d.cfg.Lease/2 {
 			need = append(need, id)
 		}
@@ -204,6 +207,9 @@ func (d *Dispatcher) lease(ctx context.Context, enabled []int64, now time.Time) 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	for _, id := range need {
+		if got[id] {
+			delete(d.elsewhere, id)
+		}
 		l := d.lanes[id]
 		switch {
 		case got[id] && l == nil:
@@ -217,9 +223,12 @@ func (d *Dispatcher) lease(ctx context.Context, enabled []int64, now time.Time) 
 	return nil
 }
 
-// takeFromTheDead takes over the leases held by processes of this host that
-// no longer run (killed, crashed), so that a restart resumes delivery at once
-// instead of when the leases expire.
+// takeFromTheDead looks at the leases of need that were not got. Those held
+// by processes of this host that no longer run (killed, crashed) it takes
+// over, so that a restart resumes delivery at once instead of when the
+// leases expire. The others it does not ask for again before their leases
+// end, nor for a quarter of a lease: trying every round would be a write
+// per round for nothing.
 func (d *Dispatcher) takeFromTheDead(ctx context.Context, need []int64, got map[int64]bool, until time.Time) error {
 	ids := newIDSet()
 	for _, id := range need {
@@ -227,27 +236,44 @@ func (d *Dispatcher) takeFromTheDead(ctx context.Context, need []int64, got map[
 			ids.add(id)
 		}
 	}
-	rows, err := d.st.ReadQuery(ctx, `SELECT webhook_id, owner FROM dispatch_leases WHERE webhook_id IN (SELECT value FROM json_each(?))`, ids.json())
+	rows, err := d.st.ReadQuery(ctx, `SELECT webhook_id, owner, until FROM dispatch_leases WHERE webhook_id IN (SELECT value FROM json_each(?))`, ids.json())
 	if err != nil {
 		return err
 	}
 	dead := map[int64]string{}
+	live := map[int64]time.Time{}
 	host, _, _ := strings.Cut(d.owner, "/")
 	for rows.Next() {
 		var id int64
 		var owner string
-		if err := rows.Scan(&id, &owner); err != nil {
+		var ends time.Time
+		if err := rows.Scan(&id, &owner, &ends); err != nil {
 			rows.Close()
 			return err
 		}
-		parts := strings.Split(owner, "/")
-		if pid, err := strconv.Atoi(parts[min(1, len(parts)-1)]); err == nil && len(parts) == 3 && parts[0] == host &&
-			pid != os.Getpid() && processGone(pid) {
-			dead[id] = owner
+		if parts := strings.Split(owner, "/"); len(parts) == 3 && parts[0] == host {
+			if pid, err := strconv.Atoi(parts[1]); err == nil && pid != os.Getpid() && processGone(pid) {
+				dead[id] = owner
+				continue
+			}
 		}
+		// Asked again when the lease ends, or sooner should its holder
+		// hand it back meanwhile.
+		if soon := d.now().Add(d.cfg.Lease / 4); soon.Before(ends) {
+			ends = soon
+		}
+		live[id] = ends
 	}
-	if err := rows.Close(); err != nil || len(dead) == 0 {
+	if err := rows.Close(); err != nil {
 		return err
+	}
+	d.mu.Lock()
+	for id, t := range live {
+		d.elsewhere[id] = t
+	}
+	d.mu.Unlock()
+	if len(dead) == 0 {
+		return nil
 	}
 	return d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		for id, owner := range dead {

@@ -106,6 +106,24 @@ func TestLeaseTakeover(t *testing.T) {
 		t.Fatalf("after the lease expired: %d sent, want 1", n)
 	}
 
+	// A webhook held elsewhere is not asked for on every read, but within a
+	// quarter of a lease once its holder hands it back.
+	w.newWorkPackage(t, w.project)
+	d3 := w.dispatcher(t, "127.0.0.1/32")
+	if n := w.run(t, d3); n != 0 {
+		t.Fatalf("a second dispatcher took a held webhook: %d", n)
+	}
+	if _, err := w.st.DB.ExecContext(context.Background(), `DELETE FROM dispatch_leases`); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.run(t, d3); n != 0 {
+		t.Fatalf("asked again at once: %d sent", n)
+	}
+	w.clock.add(6 * time.Second)
+	if n := w.run(t, d3); n != 1 {
+		t.Fatalf("a handed-back webhook was not taken: %d sent", n)
+	}
+
 	// A process of this host that has exited: its pid no longer runs.
 	cmd := exec.Command("true")
 	if err := cmd.Run(); err != nil {
