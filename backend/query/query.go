@@ -124,7 +124,7 @@ func condition(name string, f Field, op string, values []string, viewerID int64)
 	case "=", "!":
 		if f.Kind == Text {
 			// Text equality ignores case, as OpenProject's does.
-			c := Condition{SQL: "lower(" + f.Column + ") IN (?)", Args: []any{bun.In(lowerAll(args))}}
+			c := Condition{SQL: "lower(" + f.Column + ") IN (?)", Args: []any{bun.List(lowerAll(args))}}
 			if op == "!" {
 				c.SQL = "lower(" + f.Column + ") NOT IN (?)"
 			}
@@ -136,11 +136,11 @@ func condition(name string, f Field, op string, values []string, viewerID int64)
 		}
 		if op == "!" {
 			if f.Nullable {
-				return Condition{SQL: "(" + f.Column + " IS NULL OR " + f.Column + " NOT IN (?))", Args: []any{bun.In(args)}}, nil
+				return Condition{SQL: "(" + f.Column + " IS NULL OR " + f.Column + " NOT IN (?))", Args: []any{bun.List(args)}}, nil
 			}
-			return Condition{SQL: f.Column + " NOT IN (?)", Args: []any{bun.In(args)}}, nil
+			return Condition{SQL: f.Column + " NOT IN (?)", Args: []any{bun.List(args)}}, nil
 		}
-		return Condition{SQL: f.Column + " IN (?)", Args: []any{bun.In(args)}}, nil
+		return Condition{SQL: f.Column + " IN (?)", Args: []any{bun.List(args)}}, nil
 	case "~", "!~":
 		clauses := make([]string, len(args))
 		likeArgs := make([]any, len(args))

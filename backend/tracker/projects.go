@@ -82,7 +82,7 @@ func (s *Service) loadParents(ctx context.Context, db bun.IDB, projects []Projec
 		return nil
 	}
 	var parents []Project
-	if err := db.NewSelect().Model(&parents).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+	if err := db.NewSelect().Model(&parents).Where("id IN (?)", bun.List(ids)).Scan(ctx); err != nil {
 		return err
 	}
 	byID := map[int64]*Project{}

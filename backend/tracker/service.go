@@ -214,7 +214,7 @@ func (s *Service) usersByID(ctx context.Context, db bun.IDB, ids []int64) (map[i
 		return out, nil
 	}
 	var users []auth.User
-	if err := s.scan(ctx, db, db.NewSelect().Model(&users).Where("id IN (?)", bun.In(ids)), &users); err != nil {
+	if err := s.scan(ctx, db, db.NewSelect().Model(&users).Where("id IN (?)", bun.List(ids)), &users); err != nil {
 		return nil, err
 	}
 	for _, u := range users {

@@ -124,7 +124,7 @@ func (s *Service) views(ctx context.Context, db bun.IDB, rows []WorkPackage, spe
 	projects := map[int64]Project{}
 	if len(ids) > 0 {
 		var ps []Project
-		if err := s.scan(ctx, db, db.NewSelect().Model(&ps).Where("id IN (?)", bun.In(ids)), &ps); err != nil {
+		if err := s.scan(ctx, db, db.NewSelect().Model(&ps).Where("id IN (?)", bun.List(ids)), &ps); err != nil {
 			return nil, err
 		}
 		for _, p := range ps {
