@@ -315,3 +315,31 @@ func TestPermissionsPerRoleAndRoute(t *testing.T) {
 		}
 	}
 }
+
+// TestWorkPackageActionLinksFollowPermissions: every link a representation
+// advertises answers (SPEC §3), so a user who may not change a work package
+// gets its action links as {"href": null} rather than links that answer 403.
+func TestWorkPackageActionLinksFollowPermissions(t *testing.T) {
+	e := newEnv(t)
+	u := newPermUsers(e)
+	f := u.fixture(t)
+	for _, role := range permRoles {
+		r := e.do("GET", fmt.Sprintf("/api/v3/work_packages/%d", f.wp), "", bearer(u.tokens[role]))
+		if r.status != 200 {
+			t.Fatalf("GET as %s: %d %s", role, r.status, r.body)
+		}
+		links, _ := r.json(t)["_links"].(map[string]any)
+		for _, rel := range []string{"update", "updateImmediately", "delete", "addAttachment"} {
+			link, _ := links[rel].(map[string]any)
+			href, advertised := link["href"].(string)
+			if want := role != "other user"; advertised != want {
+				t.Errorf("%s as %s: %v, want advertised=%v", rel, role, link, want)
+			} else if advertised && !strings.HasPrefix(href, fmt.Sprintf("/api/v3/work_packages/%d", f.wp)) {
+				t.Errorf("%s as %s: href %q", rel, role, href)
+			}
+		}
+		if link, _ := links["addComment"].(map[string]any); link["href"] == nil {
+			t.Errorf("addComment as %s is not advertised: everyone who sees the work package comments", role)
+		}
+	}
+}
