@@ -261,6 +261,10 @@ func WorkPackage(v tracker.WorkPackageView, viewer auth.User, embed bool) WorkPa
 		Ancestors:         []Link{},
 		Children:          []Link{},
 	}
+	if !tracker.MayChangeWorkPackage(viewer, v.WorkPackage) {
+		// Every advertised link answers (SPEC §3): these would be a 403.
+		r.Links.Update, r.Links.UpdateImmediately, r.Links.Delete, r.Links.AddAttachment = Null(), Null(), Null(), Null()
+	}
 	if embed {
 		e := &WorkPackageEmbedded{Project: Project(v.Project, viewer), Type: Type(v.Type), Status: Status(v.Status),
 			Priority: Priority(v.Priority), Author: User(v.Author, viewer)}

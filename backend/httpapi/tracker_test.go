@@ -144,7 +144,8 @@ func TestWorkPackageRoutes(t *testing.T) {
 		{"createdAt on update", "PATCH", "/api/v3/work_packages/1", `{"createdAt":"2020-01-01T00:00:00Z","lockVersion":1}`, "admin", nil, 422, []string{"PropertyIsReadOnly"}, nil},
 		{"updatedAt", "PATCH", "/api/v3/work_packages/1", `{"updatedAt":"2020-01-01T00:00:00Z","lockVersion":1}`, "admin", nil, 422, []string{"PropertyIsReadOnly", `"attribute":"updatedAt"`}, nil},
 		{"clear assignee", "PATCH", "/api/v3/work_packages/2", `{"lockVersion":0,"_links":{"assignee":{"href":null}}}`, "admin", nil, 200, []string{`"assignee":{"href":null}`}, []string{outbox.WorkPackageUpdated}},
-		{"delete", "DELETE", "/api/v3/work_packages/2", "", "user", nil, 204, nil, []string{outbox.WorkPackageDeleted}},
+		{"delete as neither author nor assignee", "DELETE", "/api/v3/work_packages/2", "", "user", nil, 403, []string{"MissingPermission"}, nil},
+		{"delete", "DELETE", "/api/v3/work_packages/2", "", "admin", nil, 204, nil, []string{outbox.WorkPackageDeleted}},
 		{"deleted is gone", "GET", "/api/v3/work_packages/2", "", "admin", nil, 404, nil, nil},
 		{"delete unknown", "DELETE", "/api/v3/work_packages/2", "", "admin", nil, 404, nil, nil},
 		{"in the private project", "POST", "/api/v3/projects/2/work_packages", `{"subject":"Hidden"}`, "admin", nil, 201, nil, []string{outbox.WorkPackageCreated}},
@@ -166,7 +167,7 @@ func TestCommentsTimeEntriesAttachments(t *testing.T) {
 	e := newEnv(t)
 	e.run(t, []scenario{
 		{"project", "POST", "/api/v3/projects", `{"identifier":"demo","name":"Demo","public":true}`, "admin", nil, 201, nil, []string{outbox.ProjectCreated}},
-		{"work package", "POST", "/api/v3/work_packages", wpBody("Task", ""), "admin", nil, 201, nil, []string{outbox.WorkPackageCreated}},
+		{"work package", "POST", "/api/v3/work_packages", wpBody("Task", ""), "user", nil, 201, nil, []string{outbox.WorkPackageCreated}},
 
 		{"comment", "POST", "/api/v3/work_packages/1/activities", `{"comment":{"raw":"First\n\nSecond <b>"}}`, "user", nil, 201, []string{`"_type":"Activity::Comment"`, `"html":"<p class=\"op-uc-p\">First</p><p class=\"op-uc-p\">Second &lt;b&gt;</p>"`}, []string{outbox.CommentCreated}},
 		{"blank comment", "POST", "/api/v3/work_packages/1/activities", `{"comment":{"raw":"  "}}`, "user", nil, 422, []string{`"attribute":"comment"`}, nil},

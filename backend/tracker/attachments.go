@@ -31,10 +31,14 @@ type NewAttachment struct {
 	Content     []byte
 }
 
-// AddAttachment attaches a file to a work package.
+// AddAttachment attaches a file to a work package (one its author or
+// assignee may change, or any for an administrator).
 func (s *Service) AddAttachment(ctx context.Context, viewer auth.User, workPackageID int64, in NewAttachment) (AttachmentView, error) {
 	v, err := s.WorkPackage(ctx, viewer, workPackageID)
 	if err != nil {
+		return AttachmentView{}, err
+	}
+	if err := mayChangeWorkPackage(viewer, v.WorkPackage, "attach files to"); err != nil {
 		return AttachmentView{}, err
 	}
 	if len(in.Content) > MaxAttachmentSize {
@@ -143,7 +147,7 @@ func (s *Service) DeleteAttachment(ctx context.Context, viewer auth.User, id int
 		return err
 	}
 	if a.AuthorID != viewer.ID && !viewer.Admin {
-		return fmt.Errorf("only the author of the attachment, or an administrator, may delete it: %w", domain.ErrForbidden)
+		return fmt.Errorf("you are not allowed to delete attachment %d: only the user who uploaded it, or an administrator, may: %w", id, domain.ErrForbidden)
 	}
 	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		_, err := tx.NewDelete().Model((*Attachment)(nil)).Where("id = ?", id).Exec(ctx)

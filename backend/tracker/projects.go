@@ -116,7 +116,7 @@ func (s *Service) Project(ctx context.Context, viewer auth.User, id int64) (Proj
 	if err != nil {
 		return p, err
 	}
-	if !viewer.Admin && !p.Public {
+	if !canSee(viewer, p) {
 		return Project{}, domain.ErrNotFound
 	}
 	return p, nil
@@ -190,7 +190,7 @@ func (s *Service) isDescendant(ctx context.Context, db bun.IDB, candidate, ances
 // CreateProject adds a project (administrators only).
 func (s *Service) CreateProject(ctx context.Context, viewer auth.User, in ProjectInput) (Project, error) {
 	if !viewer.Admin {
-		return Project{}, fmt.Errorf("only administrators may create projects: %w", domain.ErrForbidden)
+		return Project{}, fmt.Errorf("you are not allowed to create projects: only administrators may: %w", domain.ErrForbidden)
 	}
 	var p Project
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -241,7 +241,7 @@ func (s *Service) UpdateProject(ctx context.Context, viewer auth.User, id int64,
 		return Project{}, err
 	}
 	if !viewer.Admin {
-		return Project{}, fmt.Errorf("only administrators may change projects: %w", domain.ErrForbidden)
+		return Project{}, fmt.Errorf("you are not allowed to change project %d: only administrators may: %w", id, domain.ErrForbidden)
 	}
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p, err := s.LoadProject(ctx, tx, id)
@@ -271,7 +271,7 @@ func (s *Service) DeleteProject(ctx context.Context, viewer auth.User, id int64)
 		return err
 	}
 	if !viewer.Admin {
-		return fmt.Errorf("only administrators may delete projects: %w", domain.ErrForbidden)
+		return fmt.Errorf("you are not allowed to delete project %d: only administrators may: %w", id, domain.ErrForbidden)
 	}
 	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		n, err := tx.NewSelect().Table("projects").Where("parent_id = ?", id).Count(ctx)

@@ -111,7 +111,7 @@ func (s *Service) TimeEntry(ctx context.Context, viewer auth.User, id int64) (Ti
 	if err != nil {
 		return v, err
 	}
-	if !viewer.Admin && !v.Project.Public {
+	if !canSee(viewer, v.Project) {
 		return TimeEntryView{}, domain.ErrNotFound
 	}
 	return v, nil
@@ -145,10 +145,21 @@ func (s *Service) validateTimeEntry(ctx context.Context, db bun.IDB, viewer auth
 		validDate("spentOn", Opt[string]{Set: true, Value: in.SpentOn}, &errs)
 	}
 	projectID := te.ProjectID
+	badWorkPackage := false
 	if in.WorkPackageID.Set && in.WorkPackageID.Value != nil {
 		var wp WorkPackage
-		if err := db.NewSelect().Model(&wp).Where("id = ?", *in.WorkPackageID.Value).Scan(ctx); err != nil {
+		err := db.NewSelect().Model(&wp).Where("id = ?", *in.WorkPackageID.Value).Scan(ctx)
+		if err == nil {
+			// Time is logged only on work packages the user can see; one
+			// in a hidden project does not exist for them.
+			var p Project
+			if p, err = s.LoadProject(ctx, db, wp.ProjectID); err == nil && !canSee(viewer, p) {
+				err = domain.ErrNotFound
+			}
+		}
+		if err != nil {
 			errs = append(errs, domain.Invalid("workPackage", "Work package %d does not exist.", *in.WorkPackageID.Value))
+			badWorkPackage = true
 		} else {
 			if in.ProjectID != nil && *in.ProjectID != wp.ProjectID {
 				errs = append(errs, domain.Invalid("project", "The work package belongs to another project."))
@@ -160,10 +171,12 @@ func (s *Service) validateTimeEntry(ctx context.Context, db bun.IDB, viewer auth
 	if in.ProjectID != nil {
 		projectID = *in.ProjectID
 	}
-	if projectID == 0 && creating {
+	// A work package that does not exist leaves the project unknown; its own
+	// error says enough.
+	if projectID == 0 && creating && !badWorkPackage {
 		errs = append(errs, domain.Invalid("project", "Project can't be blank: link a project or a work package."))
 	} else if projectID != 0 {
-		if p, err := s.LoadProject(ctx, db, projectID); err != nil || (!viewer.Admin && !p.Public) {
+		if p, err := s.LoadProject(ctx, db, projectID); err != nil || !canSee(viewer, p) {
 			errs = append(errs, domain.Invalid("project", "Project %d does not exist.", projectID))
 		}
 	}
@@ -216,20 +229,21 @@ func (s *Service) CreateTimeEntry(ctx context.Context, viewer auth.User, in Time
 	return s.LoadTimeEntry(ctx, s.st.Read, id)
 }
 
-func (s *Service) ownTimeEntry(ctx context.Context, viewer auth.User, id int64) (TimeEntryView, error) {
+// ownTimeEntry returns a time entry viewer may change or delete (action).
+func (s *Service) ownTimeEntry(ctx context.Context, viewer auth.User, id int64, action string) (TimeEntryView, error) {
 	v, err := s.TimeEntry(ctx, viewer, id)
 	if err != nil {
 		return v, err
 	}
 	if v.UserID != viewer.ID && !viewer.Admin {
-		return v, fmt.Errorf("only the user who logged the time, or an administrator, may change it: %w", domain.ErrForbidden)
+		return v, fmt.Errorf("you are not allowed to %s time entry %d: only the user who logged it, or an administrator, may: %w", action, id, domain.ErrForbidden)
 	}
 	return v, nil
 }
 
 // UpdateTimeEntry changes a time entry (its user's own, or any for an administrator).
 func (s *Service) UpdateTimeEntry(ctx context.Context, viewer auth.User, id int64, in TimeEntryInput) (TimeEntryView, error) {
-	if _, err := s.ownTimeEntry(ctx, viewer, id); err != nil {
+	if _, err := s.ownTimeEntry(ctx, viewer, id, "change"); err != nil {
 		return TimeEntryView{}, err
 	}
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -255,7 +269,7 @@ func (s *Service) UpdateTimeEntry(ctx context.Context, viewer auth.User, id int6
 
 // DeleteTimeEntry removes a time entry; its event carries the last representation.
 func (s *Service) DeleteTimeEntry(ctx context.Context, viewer auth.User, id int64) error {
-	v, err := s.ownTimeEntry(ctx, viewer, id)
+	v, err := s.ownTimeEntry(ctx, viewer, id, "delete")
 	if err != nil {
 		return err
 	}

@@ -170,7 +170,7 @@ func (s *Service) WorkPackage(ctx context.Context, viewer auth.User, id int64) (
 	if err != nil {
 		return v, err
 	}
-	if !viewer.Admin && !v.Project.Public {
+	if !canSee(viewer, v.Project) {
 		return WorkPackageView{}, domain.ErrNotFound
 	}
 	return v, nil
@@ -241,7 +241,7 @@ func (s *Service) validateWorkPackage(ctx context.Context, db bun.IDB, viewer au
 	if in.ProjectID != nil || creating {
 		if in.ProjectID == nil {
 			errs = append(errs, domain.Invalid("project", "Project can't be blank."))
-		} else if p, err := s.LoadProject(ctx, db, *in.ProjectID); err != nil || (!viewer.Admin && !p.Public) {
+		} else if p, err := s.LoadProject(ctx, db, *in.ProjectID); err != nil || !canSee(viewer, p) {
 			errs = append(errs, domain.Invalid("project", "Project %d does not exist.", *in.ProjectID))
 		} else if !p.Active {
 			errs = append(errs, domain.Invalid("project", "Project %q is archived: work packages cannot be added to it.", p.Name))
@@ -364,16 +364,26 @@ func (s *Service) CreateWorkPackage(ctx context.Context, viewer auth.User, in Wo
 	return view, nil
 }
 
-// UpdateWorkPackage changes a work package; in.LockVersion must match the
-// stored one (optimistic locking, as OpenProject does).
+// UpdateWorkPackage changes a work package (its author's, its assignee's,
+// or any for an administrator); in.LockVersion must match the stored one
+// (optimistic locking, as OpenProject does).
 func (s *Service) UpdateWorkPackage(ctx context.Context, viewer auth.User, id int64, in WorkPackageInput) (WorkPackageView, error) {
-	if _, err := s.WorkPackage(ctx, viewer, id); err != nil {
+	v, err := s.WorkPackage(ctx, viewer, id)
+	if err != nil {
 		return WorkPackageView{}, err
 	}
-	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+	// Refused before the writer is taken; checked again inside it, on the
+	// row the update starts from, in case the assignee changed meanwhile.
+	if err := mayChangeWorkPackage(viewer, v.WorkPackage, "change"); err != nil {
+		return WorkPackageView{}, err
+	}
+	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var wp WorkPackage
 		if err := tx.NewSelect().Model(&wp).Where("id = ?", id).Scan(ctx); err != nil {
 			return notFound(err)
+		}
+		if err := mayChangeWorkPackage(viewer, wp, "change"); err != nil {
+			return err
 		}
 		if in.LockVersion == nil {
 			return domain.ValidationErrors{{Field: "lockVersion", Kind: domain.KindMissing,
@@ -408,13 +418,27 @@ func (s *Service) UpdateWorkPackage(ctx context.Context, viewer auth.User, id in
 }
 
 // DeleteWorkPackage removes a work package with its comments, attachments
-// and time entries; its event carries the last representation.
+// and time entries; its event carries the last representation. Its author or
+// assignee may delete it unless it carries other users' time entries, which
+// only an administrator may delete with it.
 func (s *Service) DeleteWorkPackage(ctx context.Context, viewer auth.User, id int64) error {
 	v, err := s.WorkPackage(ctx, viewer, id)
 	if err != nil {
 		return err
 	}
+	if err := mayChangeWorkPackage(viewer, v.WorkPackage, "delete"); err != nil {
+		return err
+	}
 	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// Checked inside the writer: no time entry can be logged on the
+		// work package between this check and the delete.
+		var wp WorkPackage
+		if err := tx.NewSelect().Model(&wp).Where("id = ?", id).Scan(ctx); err != nil {
+			return notFound(err)
+		}
+		if err := mayDeleteWorkPackage(ctx, tx, viewer, wp); err != nil {
+			return err
+		}
 		payload, err := s.render(ctx, s, tx, outbox.KeyWorkPackage, id, nil)
 		if err != nil {
 			return err
