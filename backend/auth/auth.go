@@ -91,6 +91,8 @@ type Service struct {
 	// drops it at once; another process sharing the database sees a
 	// revocation within cacheTTL.
 	tokens sync.Map
+
+	limiter *loginLimiter
 }
 
 // cacheTTL bounds how long a cached token or user may be stale.
@@ -114,8 +116,12 @@ func New(ctx context.Context, st *store.Store, set *settings.Service, now func()
 	if err := st.DB.NewRaw("SELECT value FROM instance_secrets WHERE name = 'token_pepper'").Scan(ctx, &pepper); err != nil {
 		return nil, fmt.Errorf("load token key: %w", err)
 	}
-	return &Service{st: st, settings: set, now: now, pepper: pepper}, nil
+	return &Service{st: st, settings: set, now: now, pepper: pepper, limiter: newLoginLimiter(DefaultLoginLimits())}, nil
 }
+
+// SetLoginLimits replaces the sign-in limits (and forgets the counts so far);
+// call it before serving.
+func (s *Service) SetLoginLimits(l LoginLimits) { s.limiter = newLoginLimiter(l) }
 
 func (s *Service) keyedHash(secret string) string {
 	m := hmac.New(sha256.New, s.pepper)
@@ -352,24 +358,47 @@ type Session struct {
 	User      User      `json:"user"`
 }
 
-// Login checks a password and opens a session.
-func (s *Service) Login(ctx context.Context, login, password string) (Session, error) {
+// dummyHash is checked for unknown logins, so that timing does not reveal
+// which logins exist.
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE"
+
+// Login checks a password and opens a session. client is the address the
+// attempt came from; failed attempts are limited per address and per login,
+// and refused ones (a *LimitError) cost no password hash.
+func (s *Service) Login(ctx context.Context, login, password, client string) (Session, error) {
+	refund, err := s.limiter.admit(client, login, s.now())
+	if err != nil {
+		return Session{}, err
+	}
+	signedIn := false
+	defer func() {
+		if signedIn {
+			refund()
+		}
+	}()
 	u, err := s.UserByLogin(ctx, strings.TrimSpace(login))
-	if errors.Is(err, domain.ErrNotFound) {
-		// Hash anyway so that timing does not reveal which logins exist.
-		_, _ = CheckPassword("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE", password)
-		return Session{}, fmt.Errorf("invalid login or password: %w", domain.ErrUnauthenticated)
-	}
-	if err != nil {
+	known := err == nil
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		refund()
 		return Session{}, err
 	}
-	ok, err := CheckPassword(u.PasswordHash, password)
-	if err != nil {
+	hash := dummyHash
+	if known {
+		hash = u.PasswordHash
+	}
+	var ok bool
+	var herr error
+	if err := s.limiter.hash(ctx, func() { ok, herr = CheckPassword(hash, password) }); err != nil {
+		refund() // not checked: the attempt does not count
 		return Session{}, err
 	}
-	if !ok || u.Status != "active" {
+	if herr != nil {
+		return Session{}, herr
+	}
+	if !known || !ok || u.Status != "active" {
 		return Session{}, fmt.Errorf("invalid login or password: %w", domain.ErrUnauthenticated)
 	}
+	signedIn = true
 	now := s.now().UTC().Truncate(time.Millisecond)
 	sess := Session{Cookie: randomString(32), CSRFToken: randomString(24), ExpiresAt: now.Add(SessionTTL), User: u}
 	row := session{IDHash: s.keyedHash(sess.Cookie), UserID: u.ID, CSRFToken: sess.CSRFToken, CreatedAt: now, ExpiresAt: sess.ExpiresAt}
