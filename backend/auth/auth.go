@@ -77,6 +77,9 @@ type session struct {
 	CSRFToken string    `bun:"csrf_token"`
 	CreatedAt time.Time `bun:"created_at"`
 	ExpiresAt time.Time `bun:"expires_at"`
+
+	// User is joined in when a session is read: one query per request.
+	User *User `bun:"rel:belongs-to,join:user_id=id"`
 }
 
 // Service is the accounts service.
@@ -87,9 +90,10 @@ type Service struct {
 	pepper   []byte
 
 	// tokens caches token lookups (keyed hash → token) for cacheTTL, so that
-	// an API request costs no authentication query. Revoking a token here
-	// drops it at once; another process sharing the database sees a
-	// revocation within cacheTTL.
+	// an API request costs no authentication query. An entry holds the auth
+	// change counter it was read under and is used only while the counter is
+	// unchanged: a revocation in any process sharing the database bumps it
+	// (settings.Service.Watch brings it here within a poll).
 	tokens sync.Map
 
 	limiter *loginLimiter
@@ -102,6 +106,7 @@ type cachedToken struct {
 	token   Token
 	user    User
 	fetched time.Time
+	authGen int64
 }
 
 // New loads (or creates on first start) the key that token hashes are keyed with.
@@ -280,7 +285,18 @@ func (s *Service) ListTokens(ctx context.Context, userID int64) ([]Token, error)
 
 // RevokeToken deletes one of userID's tokens.
 func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error {
-	res, err := s.st.DB.NewDelete().Model((*Token)(nil)).Where("id = ? AND user_id = ?", tokenID, userID).Exec(ctx)
+	var n int64
+	err := s.st.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewDelete().Model((*Token)(nil)).Where("id = ? AND user_id = ?", tokenID, userID).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		// Other processes drop their cached tokens when they see this.
+		return settings.Bump(ctx, tx, settings.CounterAuth)
+	})
 	if err != nil {
 		return err
 	}
@@ -290,7 +306,7 @@ func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error 
 		}
 		return true
 	})
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return domain.ErrNotFound
 	}
 	return nil
@@ -306,9 +322,12 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (User, e
 	}
 	hash := s.keyedHash(secret)
 	now := s.now().UTC()
+	// Read before the token: an entry stored under this counter value holds
+	// what the database said no earlier than the counter was read.
+	authGen := s.settings.Changes().Auth
 	if v, ok := s.tokens.Load(hash); ok {
 		c := v.(*cachedToken)
-		if now.Sub(c.fetched) < cacheTTL && now.Sub(c.fetched) >= 0 {
+		if c.authGen == authGen && now.Sub(c.fetched) < cacheTTL && now.Sub(c.fetched) >= 0 {
 			if c.token.ExpiresAt != nil && !now.Before(*c.token.ExpiresAt) {
 				return User{}, fmt.Errorf("the API token has expired: %w", domain.ErrUnauthenticated)
 			}
@@ -335,7 +354,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (User, e
 	if err != nil {
 		return u, err
 	}
-	s.tokens.Store(hash, &cachedToken{token: t, user: u, fetched: now})
+	s.tokens.Store(hash, &cachedToken{token: t, user: u, fetched: now, authGen: authGen})
 	return u, nil
 }
 
@@ -416,8 +435,8 @@ func (s *Service) SessionByCookie(ctx context.Context, cookie string) (Session, 
 		return Session{}, domain.ErrUnauthenticated
 	}
 	var row session
-	err := s.st.Read.NewSelect().Model(&row).Where("id_hash = ?", s.keyedHash(cookie)).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := s.st.Read.NewSelect().Model(&row).Relation("User").Where("?TableAlias.id_hash = ?", s.keyedHash(cookie)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && row.User == nil {
 		return Session{}, domain.ErrUnauthenticated
 	}
 	if err != nil {
@@ -426,11 +445,10 @@ func (s *Service) SessionByCookie(ctx context.Context, cookie string) (Session, 
 	if !s.now().Before(row.ExpiresAt) {
 		return Session{}, fmt.Errorf("the session has expired: %w", domain.ErrUnauthenticated)
 	}
-	u, err := s.activeUser(ctx, row.UserID)
-	if err != nil {
-		return Session{}, err
+	if row.User.Status != "active" {
+		return Session{}, fmt.Errorf("the user account is locked: %w", domain.ErrUnauthenticated)
 	}
-	return Session{Cookie: cookie, CSRFToken: row.CSRFToken, ExpiresAt: row.ExpiresAt, User: u}, nil
+	return Session{Cookie: cookie, CSRFToken: row.CSRFToken, ExpiresAt: row.ExpiresAt, User: *row.User}, nil
 }
 
 // CheckCSRF compares the header a non-GET request carried with the session's token.
