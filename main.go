@@ -207,6 +207,12 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	if err != nil {
 		return err
 	}
+	// Settings, token revocations and tracker writes of other processes on
+	// this database reach this one's caches within a poll (SPEC §2).
+	wctx, stopWatch := context.WithCancel(context.Background())
+	watched := make(chan struct{})
+	go func() { svc.settings.Watch(wctx, settings.PollInterval, log); close(watched) }()
+	defer func() { stopWatch(); <-watched }()
 	dctx, stopDispatch := context.WithCancel(context.Background())
 	dispatched := make(chan struct{})
 	go func() { dispatcher.Run(dctx); close(dispatched) }()

@@ -77,6 +77,9 @@ type session struct {
 	CSRFToken string    `bun:"csrf_token"`
 	CreatedAt time.Time `bun:"created_at"`
 	ExpiresAt time.Time `bun:"expires_at"`
+
+	// User is joined in when a session is read: one query per request.
+	User *User `bun:"rel:belongs-to,join:user_id=id"`
 }
 
 // Service is the accounts service.
@@ -87,10 +90,13 @@ type Service struct {
 	pepper   []byte
 
 	// tokens caches token lookups (keyed hash → token) for cacheTTL, so that
-	// an API request costs no authentication query. Revoking a token here
-	// drops it at once; another process sharing the database sees a
-	// revocation within cacheTTL.
+	// an API request costs no authentication query. An entry holds the auth
+	// change counter it was read under and is used only while the counter is
+	// unchanged: a revocation in any process sharing the database bumps it
+	// (settings.Service.Watch brings it here within a poll).
 	tokens sync.Map
+
+	limiter *loginLimiter
 }
 
 // cacheTTL bounds how long a cached token or user may be stale.
@@ -100,6 +106,7 @@ type cachedToken struct {
 	token   Token
 	user    User
 	fetched time.Time
+	authGen int64
 }
 
 // New loads (or creates on first start) the key that token hashes are keyed with.
@@ -114,8 +121,12 @@ func New(ctx context.Context, st *store.Store, set *settings.Service, now func()
 	if err := st.DB.NewRaw("SELECT value FROM instance_secrets WHERE name = 'token_pepper'").Scan(ctx, &pepper); err != nil {
 		return nil, fmt.Errorf("load token key: %w", err)
 	}
-	return &Service{st: st, settings: set, now: now, pepper: pepper}, nil
+	return &Service{st: st, settings: set, now: now, pepper: pepper, limiter: newLoginLimiter(DefaultLoginLimits())}, nil
 }
+
+// SetLoginLimits replaces the sign-in limits (and forgets the counts so far);
+// call it before serving.
+func (s *Service) SetLoginLimits(l LoginLimits) { s.limiter = newLoginLimiter(l) }
 
 func (s *Service) keyedHash(secret string) string {
 	m := hmac.New(sha256.New, s.pepper)
@@ -274,7 +285,18 @@ func (s *Service) ListTokens(ctx context.Context, userID int64) ([]Token, error)
 
 // RevokeToken deletes one of userID's tokens.
 func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error {
-	res, err := s.st.DB.NewDelete().Model((*Token)(nil)).Where("id = ? AND user_id = ?", tokenID, userID).Exec(ctx)
+	var n int64
+	err := s.st.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewDelete().Model((*Token)(nil)).Where("id = ? AND user_id = ?", tokenID, userID).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ = res.RowsAffected(); n == 0 {
+			return nil
+		}
+		// Other processes drop their cached tokens when they see this.
+		return settings.Bump(ctx, tx, settings.CounterAuth)
+	})
 	if err != nil {
 		return err
 	}
@@ -284,7 +306,7 @@ func (s *Service) RevokeToken(ctx context.Context, userID, tokenID int64) error 
 		}
 		return true
 	})
-	if n, _ := res.RowsAffected(); n == 0 {
+	if n == 0 {
 		return domain.ErrNotFound
 	}
 	return nil
@@ -300,9 +322,12 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (User, e
 	}
 	hash := s.keyedHash(secret)
 	now := s.now().UTC()
+	// Read before the token: an entry stored under this counter value holds
+	// what the database said no earlier than the counter was read.
+	authGen := s.settings.Changes().Auth
 	if v, ok := s.tokens.Load(hash); ok {
 		c := v.(*cachedToken)
-		if now.Sub(c.fetched) < cacheTTL && now.Sub(c.fetched) >= 0 {
+		if c.authGen == authGen && now.Sub(c.fetched) < cacheTTL && now.Sub(c.fetched) >= 0 {
 			if c.token.ExpiresAt != nil && !now.Before(*c.token.ExpiresAt) {
 				return User{}, fmt.Errorf("the API token has expired: %w", domain.ErrUnauthenticated)
 			}
@@ -329,7 +354,7 @@ func (s *Service) AuthenticateToken(ctx context.Context, secret string) (User, e
 	if err != nil {
 		return u, err
 	}
-	s.tokens.Store(hash, &cachedToken{token: t, user: u, fetched: now})
+	s.tokens.Store(hash, &cachedToken{token: t, user: u, fetched: now, authGen: authGen})
 	return u, nil
 }
 
@@ -352,24 +377,47 @@ type Session struct {
 	User      User      `json:"user"`
 }
 
-// Login checks a password and opens a session.
-func (s *Service) Login(ctx context.Context, login, password string) (Session, error) {
+// dummyHash is checked for unknown logins, so that timing does not reveal
+// which logins exist.
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE"
+
+// Login checks a password and opens a session. client is the address the
+// attempt came from; failed attempts are limited per address and per login,
+// and refused ones (a *LimitError) cost no password hash.
+func (s *Service) Login(ctx context.Context, login, password, client string) (Session, error) {
+	refund, err := s.limiter.admit(client, login, s.now())
+	if err != nil {
+		return Session{}, err
+	}
+	signedIn := false
+	defer func() {
+		if signedIn {
+			refund()
+		}
+	}()
 	u, err := s.UserByLogin(ctx, strings.TrimSpace(login))
-	if errors.Is(err, domain.ErrNotFound) {
-		// Hash anyway so that timing does not reveal which logins exist.
-		_, _ = CheckPassword("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTIzNDU2Nzg5MDE", password)
-		return Session{}, fmt.Errorf("invalid login or password: %w", domain.ErrUnauthenticated)
-	}
-	if err != nil {
+	known := err == nil
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		refund()
 		return Session{}, err
 	}
-	ok, err := CheckPassword(u.PasswordHash, password)
-	if err != nil {
+	hash := dummyHash
+	if known {
+		hash = u.PasswordHash
+	}
+	var ok bool
+	var herr error
+	if err := s.limiter.hash(ctx, func() { ok, herr = CheckPassword(hash, password) }); err != nil {
+		refund() // not checked: the attempt does not count
 		return Session{}, err
 	}
-	if !ok || u.Status != "active" {
+	if herr != nil {
+		return Session{}, herr
+	}
+	if !known || !ok || u.Status != "active" {
 		return Session{}, fmt.Errorf("invalid login or password: %w", domain.ErrUnauthenticated)
 	}
+	signedIn = true
 	now := s.now().UTC().Truncate(time.Millisecond)
 	sess := Session{Cookie: randomString(32), CSRFToken: randomString(24), ExpiresAt: now.Add(SessionTTL), User: u}
 	row := session{IDHash: s.keyedHash(sess.Cookie), UserID: u.ID, CSRFToken: sess.CSRFToken, CreatedAt: now, ExpiresAt: sess.ExpiresAt}
@@ -387,8 +435,8 @@ func (s *Service) SessionByCookie(ctx context.Context, cookie string) (Session, 
 		return Session{}, domain.ErrUnauthenticated
 	}
 	var row session
-	err := s.st.Read.NewSelect().Model(&row).Where("id_hash = ?", s.keyedHash(cookie)).Scan(ctx)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := s.st.Read.NewSelect().Model(&row).Relation("User").Where("?TableAlias.id_hash = ?", s.keyedHash(cookie)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && row.User == nil {
 		return Session{}, domain.ErrUnauthenticated
 	}
 	if err != nil {
@@ -397,11 +445,10 @@ func (s *Service) SessionByCookie(ctx context.Context, cookie string) (Session, 
 	if !s.now().Before(row.ExpiresAt) {
 		return Session{}, fmt.Errorf("the session has expired: %w", domain.ErrUnauthenticated)
 	}
-	u, err := s.activeUser(ctx, row.UserID)
-	if err != nil {
-		return Session{}, err
+	if row.User.Status != "active" {
+		return Session{}, fmt.Errorf("the user account is locked: %w", domain.ErrUnauthenticated)
 	}
-	return Session{Cookie: cookie, CSRFToken: row.CSRFToken, ExpiresAt: row.ExpiresAt, User: u}, nil
+	return Session{Cookie: cookie, CSRFToken: row.CSRFToken, ExpiresAt: row.ExpiresAt, User: *row.User}, nil
 }
 
 // CheckCSRF compares the header a non-GET request carried with the session's token.

@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"errors"
+	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -52,7 +54,13 @@ func (s *server) login(c *fiber.Ctx) error {
 	if err := domain.Validate(in); err != nil {
 		return err
 	}
-	sess, err := s.Auth.Login(c.UserContext(), in.Login, in.Password)
+	// c.IP() is the socket's address: X-Forwarded-For is not trusted, since
+	// Hookpost is not configured to sit behind a known proxy.
+	sess, err := s.Auth.Login(c.UserContext(), in.Login, in.Password, c.IP())
+	var limited *auth.LimitError
+	if errors.As(err, &limited) {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(limited.RetryAfterSeconds()))
+	}
 	if err != nil {
 		return err
 	}

@@ -167,6 +167,7 @@ var errorDescriptions = map[int]string{
 	413: "Request body too large",
 	415: "TypeNotSupported: the body must be application/json",
 	422: "PropertyConstraintViolation, PropertyFormatError, PropertyIsReadOnly or MultipleErrors",
+	429: "TooManyRequests: too many failed sign-ins; retry after Retry-After seconds",
 	503: "Not ready",
 }
 
@@ -180,6 +181,9 @@ func errorResponses() obj {
 		r := obj{"description": desc, "content": content}
 		if code == 401 {
 			r["headers"] = obj{"WWW-Authenticate": obj{"schema": obj{"type": "string"}, "description": `Basic realm="` + realm + `"`}}
+		}
+		if code == 429 {
+			r["headers"] = obj{"Retry-After": obj{"schema": obj{"type": "integer"}, "description": "Seconds until the next attempt may succeed"}}
 		}
 		out["E"+strconv.Itoa(code)] = r
 	}

@@ -22,7 +22,7 @@ func (s *server) routes() []route {
 		{"GET", "/metrics", public, s.metricsHandler, op{tag: "Operations", summary: "Prometheus metrics: requests, deliveries by outcome, delivery latency, queue depth, failures per webhook", text: true, noAuth: true}},
 		{"GET", "/readyz", public, s.readyz, op{tag: "Operations", summary: "Database reachable and migrated", resp: "Health", errors: []int{503}, noAuth: true}},
 
-		{"POST", "/api/auth/login", public, s.login, op{tag: "Sign-in", summary: "Sign in with login and password; sets the session cookie", body: "LoginRequest", resp: "Session", errors: []int{401, 415, 422}, noAuth: true}},
+		{"POST", "/api/auth/login", public, s.login, op{tag: "Sign-in", summary: "Sign in with login and password; sets the session cookie", body: "LoginRequest", resp: "Session", errors: []int{401, 415, 422, 429}, noAuth: true}},
 		{"POST", "/api/auth/logout", public, s.logout, op{tag: "Sign-in", summary: "Sign out: closes the session", status: 204, noAuth: true}},
 		{"GET", "/api/auth/session", public, s.currentSession, op{tag: "Sign-in", summary: "The signed-in browser session and its CSRF token", resp: "Session", errors: []int{401}}},
 

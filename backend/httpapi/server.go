@@ -64,6 +64,7 @@ func New(d Deps) (*fiber.App, error) {
 		BodyLimit:   2 * tracker.MaxAttachmentSize,
 		JSONEncoder: hal.Marshal,
 	})
+	s.invalidateOnRemoteWrites()
 	app.Use(s.recoverPanic, s.logRequest, s.commonHeaders, s.cors)
 	routes := s.routes()
 	for _, r := range routes {

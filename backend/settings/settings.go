@@ -8,10 +8,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -111,19 +113,139 @@ func (r *row) settings() (Settings, error) {
 
 // Service reads and changes the settings. Current is lock-free so that the
 // per-request middlewares (CORS, auth, pagination) cost nothing.
+//
+// It also watches what other processes sharing the database change (SPEC
+// §2: a desktop window and a serve on one SQLite file, several instances on
+// one PostgreSQL): Watch polls the change counters, reloads the settings when
+// theirs moved, and tells the listeners registered with OnChange, which drop
+// their caches. Requests never query for this: they compare counters in memory.
 type Service struct {
-	st  *store.Store
-	now func() time.Time
-	cur atomic.Pointer[Settings]
+	st      *store.Store
+	now     func() time.Time
+	cur     atomic.Pointer[Settings]
+	changes atomic.Pointer[Changes]
+
+	mu        sync.Mutex
+	listeners []func(prev, cur Changes)
 }
 
 // New loads the settings, writing the defaults on first start.
 func New(ctx context.Context, st *store.Store, now func() time.Time) (*Service, error) {
 	s := &Service{st: st, now: now}
+	c, err := s.readChanges(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.changes.Store(&c)
 	if err := s.Reload(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// Names of the change counters (see the change_counters migration).
+const (
+	CounterSettings = "settings"
+	CounterAuth     = "auth"
+)
+
+// PollInterval is how often Watch reads the change counters: well inside
+// SPEC §2's second, and one cheap indexed read per process at that rate.
+const PollInterval = 250 * time.Millisecond
+
+// Changes are the database's change counters as a process last read them.
+// Each only ever grows; caches compare them for equality.
+type Changes struct {
+	// Settings counts settings updates.
+	Settings int64
+	// Auth counts token revocations and account changes that end credentials.
+	Auth int64
+	// Events is the newest outbox event id: every tracker write records an
+	// event in its own transaction. On SQLite ids are handed out under the
+	// write lock, so they become visible in order. (On PostgreSQL a sequence
+	// value may commit after a larger one; there the tracker needs a counter
+	// of its own, or LISTEN/NOTIFY.)
+	Events int64
+}
+
+// Bump increments a change counter inside the transaction of the change it
+// announces, so that no process can see the new value without the change.
+func Bump(ctx context.Context, db bun.IDB, counter string) error {
+	if _, err := db.NewRaw("UPDATE change_counters SET value = value + 1 WHERE name = ?", counter).Exec(ctx); err != nil {
+		return fmt.Errorf("bump the %s change counter: %w", counter, err)
+	}
+	return nil
+}
+
+func (s *Service) readChanges(ctx context.Context) (Changes, error) {
+	var c Changes
+	err := s.st.Read.NewRaw(`SELECT
+		(SELECT value FROM change_counters WHERE name = ?),
+		(SELECT value FROM change_counters WHERE name = ?),
+		(SELECT coalesce(max(id), 0) FROM events)`, CounterSettings, CounterAuth).Scan(ctx, &c.Settings, &c.Auth, &c.Events)
+	if err != nil {
+		return c, fmt.Errorf("read change counters: %w", err)
+	}
+	return c, nil
+}
+
+// Changes returns the change counters as last polled.
+func (s *Service) Changes() Changes { return *s.changes.Load() }
+
+// OnChange registers f to be called by Poll whenever a counter moved, with
+// the counters before and after. Register before Watch starts.
+func (s *Service) OnChange(f func(prev, cur Changes)) {
+	s.mu.Lock()
+	s.listeners = append(s.listeners, f)
+	s.mu.Unlock()
+}
+
+// Poll reads the change counters once; when the settings counter moved it
+// reloads the settings, and when any moved it calls the listeners.
+func (s *Service) Poll(ctx context.Context) error {
+	cur, err := s.readChanges(ctx)
+	if err != nil {
+		return err
+	}
+	prev := s.Changes()
+	if cur == prev {
+		return nil
+	}
+	// The counters were read before the record: a reload sees at least the
+	// update that moved the counter.
+	if cur.Settings != prev.Settings {
+		if err := s.Reload(ctx); err != nil {
+			return err
+		}
+	}
+	s.changes.Store(&cur)
+	s.mu.Lock()
+	listeners := append([]func(prev, cur Changes){}, s.listeners...)
+	s.mu.Unlock()
+	for _, f := range listeners {
+		f(prev, cur)
+	}
+	return nil
+}
+
+// Watch polls every interval until ctx ends. A failed poll (the database
+// busy or gone) is logged once and retried at the next tick.
+func (s *Service) Watch(ctx context.Context, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	failing := false
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := s.Poll(ctx)
+		if err != nil && !failing && ctx.Err() == nil {
+			log.Warn("reading changes made by other processes failed; retrying", "error", err)
+		}
+		failing = err != nil
+	}
 }
 
 // Reload re-reads the record from the database (creating it with the
@@ -169,27 +291,47 @@ func (s *Service) Update(ctx context.Context, p Patch) (Settings, error) {
 	if err := domain.Validate(p); err != nil {
 		errs = append(errs, domain.FieldErrors(err)...)
 	}
-	next := s.Current()
+	var origins []string
 	if p.CORSOrigins != nil {
-		origins, oerrs := NormalizeOrigins(*p.CORSOrigins)
+		var oerrs domain.ValidationErrors
+		origins, oerrs = NormalizeOrigins(*p.CORSOrigins)
 		errs = append(errs, oerrs...)
-		next.CORSOrigins = origins
 	}
 	if err := errs.Err(); err != nil {
 		return Settings{}, err
 	}
-	set(&next.RestAPIEnabled, p.RestAPIEnabled)
-	set(&next.MaxPageSize, p.MaxPageSize)
-	set(&next.WriteReadonlyAttributes, p.WriteReadonlyAttributes)
-	set(&next.DocsEnabled, p.DocsEnabled)
-	set(&next.CORSEnabled, p.CORSEnabled)
-	next.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
-	r, err := toRow(next)
+	var next Settings
+	err := s.st.DB.RunInTx(ctx, nil, func(ctx context.Context, tx bun.Tx) error {
+		// The patch applies to the record as stored, not to this process's
+		// copy: another process may have changed other fields since the last
+		// poll, and writing the copy back would undo that.
+		r := new(row)
+		if err := tx.NewSelect().Model(r).Where("id = 1").Scan(ctx); err != nil {
+			return fmt.Errorf("read settings: %w", err)
+		}
+		var err error
+		if next, err = r.settings(); err != nil {
+			return err
+		}
+		if p.CORSOrigins != nil {
+			next.CORSOrigins = origins
+		}
+		set(&next.RestAPIEnabled, p.RestAPIEnabled)
+		set(&next.MaxPageSize, p.MaxPageSize)
+		set(&next.WriteReadonlyAttributes, p.WriteReadonlyAttributes)
+		set(&next.DocsEnabled, p.DocsEnabled)
+		set(&next.CORSEnabled, p.CORSEnabled)
+		next.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
+		if r, err = toRow(next); err != nil {
+			return err
+		}
+		if _, err := tx.NewUpdate().Model(r).WherePK().Exec(ctx); err != nil {
+			return fmt.Errorf("save settings: %w", err)
+		}
+		return Bump(ctx, tx, CounterSettings)
+	})
 	if err != nil {
 		return Settings{}, err
-	}
-	if _, err := s.st.DB.NewUpdate().Model(r).WherePK().Exec(ctx); err != nil {
-		return Settings{}, fmt.Errorf("save settings: %w", err)
 	}
 	s.cur.Store(&next)
 	return s.Current(), nil

@@ -101,6 +101,10 @@ type ListParams struct {
 // Generation changes with every write; caches of tracker data compare it.
 func (s *Service) Generation() int64 { return s.generation.Load() }
 
+// Invalidate drops what is cached of tracker data, for a write that another
+// process sharing the database made.
+func (s *Service) Invalidate() { s.generation.Add(1) }
+
 // write runs f in a write transaction and invalidates cached totals after it.
 func (s *Service) write(ctx context.Context, f func(ctx context.Context, tx bun.Tx) error) error {
 	err := s.st.Write(ctx, f)
