@@ -96,7 +96,7 @@ const ShutdownGrace = 5 * time.Second
 
 // New builds a dispatcher; now is injected so that tests need not sleep.
 func New(ctx context.Context, st *store.Store, cfg Config, now func() time.Time, log *slog.Logger) (*Dispatcher, error) {
-	if err := st.PrepareWrites(ctx, acquireSQL, insertAttemptSQL, finishSQL); err != nil {
+	if err := st.PrepareWrites(ctx, acquireSQL, insertAttemptSQL, finishSQL, failingSQL, recoveredSQL, autoDisableSQL); err != nil {
 		return nil, err
 	}
 	guard := Guard{Allow: cfg.Allow}
@@ -282,16 +282,33 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 		outcome = "retrying"
 	}
 	d.metrics.observe(j.WebhookID, outcome, elapsed)
-	err = d.record(context.WithoutCancel(ctx), &a, status, ok, j.msg)
-	if err == nil && a.ResponseCode == http.StatusGone && !j.Test {
+	var h *health
+	if j.lane != nil && !j.Test {
+		h = &j.lane.health
+	}
+	disabled, err := d.record(context.WithoutCancel(ctx), &a, status, ok, j.msg, h)
+	if err == nil && disabled {
 		d.disabled(j.WebhookID) // its queued deliveries wait for it to be enabled again
 	}
-	level := slog.LevelDebug
+	level, suppressed := slog.LevelDebug, 0
 	if !ok {
 		level = slog.LevelWarn
+		if h != nil {
+			if warn, n := h.warn(time.Now()); warn {
+				suppressed = n
+			} else {
+				level = slog.LevelDebug
+			}
+		}
 	}
-	d.log.Log(ctx, level, "webhook delivery", "webhook_id", j.WebhookID, "delivery_id", j.ID, "event", j.msg.name,
-		"status", a.ResponseCode, "attempt", a.Attempt, "outcome", status, "error", a.Error)
+	if d.log.Enabled(ctx, level) {
+		args := []any{"webhook_id", j.WebhookID, "delivery_id", j.ID, "event", j.msg.name,
+			"status", a.ResponseCode, "attempt", a.Attempt, "outcome", status, "error", a.Error}
+		if suppressed > 0 {
+			args = append(args, "failures_not_logged", suppressed)
+		}
+		d.log.Log(ctx, level, "webhook delivery", args...)
+	}
 	if j.Test { // the caller shows it whole; other attempts are only logged
 		a.RequestBody = string(j.msg.body)
 	}
@@ -300,8 +317,9 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 
 // record logs the attempt and moves its delivery on, in one transaction
 // (which it shares with other writes: see store.Write). A failure may
-// disable the webhook.
-func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok bool, msg *message) error {
+// disable the webhook (410, or failing for DisableAfter when h, the
+// webhook's health, is given); it reports whether it did.
+func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok bool, msg *message, h *health) (bool, error) {
 	reqHeaders, _ := hal.Marshal(a.RequestHeaders)
 	resHeaders, _ := hal.Marshal(a.ResponseHeaders)
 	var next any
@@ -313,7 +331,13 @@ func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok b
 	if !msg.fromEvent {
 		body = string(msg.body)
 	}
-	return d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+	disabled := false
+	var moveHealth func(context.Context, bun.Tx) error
+	if h != nil && a.ResponseCode != http.StatusGone {
+		moveHealth = d.healthWrite(h, a.WebhookID, ok, a.CreatedAt, &disabled)
+	}
+	err := d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		disabled = false
 		res, err := d.st.TxExec(ctx, tx, insertAttemptSQL, a.DeliveryID, a.WebhookID, a.Attempt, a.EventName, a.URL,
 			string(reqHeaders), body, a.ResponseCode, string(resHeaders), a.ResponseBody, a.Error, a.DurationMS,
 			next, a.Test, created)
@@ -326,34 +350,25 @@ func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok b
 		if _, err := d.st.TxExec(ctx, tx, finishSQL, a.DeliveryID, status, updated, next); err != nil {
 			return err
 		}
-		if ok || a.Test {
+		if a.Test {
 			return nil
 		}
 		if a.ResponseCode == http.StatusGone {
+			disabled = true
 			return disable(ctx, tx, a.WebhookID, fmt.Sprintf("The endpoint answered 410 Gone at %s.", a.CreatedAt.Format(time.RFC3339)), d.now())
 		}
-		return d.disableIfFailingTooLong(ctx, tx, a.WebhookID, a.CreatedAt)
+		if moveHealth != nil {
+			return moveHealth(ctx, tx)
+		}
+		return nil
 	})
+	return disabled && err == nil, err
 }
 
 func disable(ctx context.Context, tx bun.Tx, webhookID int64, reason string, now time.Time) error {
 	_, err := tx.NewUpdate().Table("webhooks").Set("enabled = FALSE").Set("disabled_reason = ?", reason).
 		Set("updated_at = ?", now.UTC()).Where("id = ? AND enabled", webhookID).Exec(ctx)
 	return err
-}
-
-// disableIfFailingTooLong disables a webhook whose every attempt since its
-// last success, over DisableAfter, has failed (SPEC §6.5).
-func (d *Dispatcher) disableIfFailingTooLong(ctx context.Context, tx bun.Tx, webhookID int64, now time.Time) error {
-	var first []time.Time
-	err := tx.NewRaw(`SELECT created_at FROM delivery_attempts WHERE webhook_id = ? AND NOT test
-		AND id > coalesce((SELECT max(id) FROM delivery_attempts WHERE webhook_id = ? AND response_code BETWEEN 200 AND 299 AND error = ''), 0)
-		ORDER BY id LIMIT 1`, webhookID, webhookID).Scan(ctx, &first)
-	if err != nil || len(first) == 0 || now.Sub(first[0]) < d.cfg.DisableAfter {
-		return err
-	}
-	return disable(ctx, tx, webhookID, fmt.Sprintf("Every delivery since %s has failed, for more than %s: disabled automatically. Fix the endpoint and enable the webhook to resume.",
-		first[0].UTC().Format(time.RFC3339), d.cfg.DisableAfter), d.now())
 }
 
 func (d *Dispatcher) jitter(wait time.Duration) time.Duration {
