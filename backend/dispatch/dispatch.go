@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -85,6 +86,14 @@ type Dispatcher struct {
 	// stop ends the attempts in flight when a shutdown's grace is over.
 	stopCtx context.Context
 	stop    context.CancelFunc
+
+	// Shutdown ends Run through quit, with the time the attempts in flight
+	// may take in grace; done closes when Run has returned.
+	quitOnce sync.Once
+	quit     chan struct{}
+	grace    chan time.Duration
+	done     chan struct{}
+	running  atomic.Bool
 }
 
 // minRound is the least time between two reads of the due deliveries.
@@ -93,6 +102,10 @@ const minRound = 2 * time.Millisecond
 // ShutdownGrace is how long Run lets attempts in flight finish after its
 // context ends; the rest are handed back and retried after a restart.
 const ShutdownGrace = 5 * time.Second
+
+// handBack is what Shutdown keeps of its deadline to cancel the attempts
+// still in flight, record those that had ended and release the leases.
+const handBack = 500 * time.Millisecond
 
 // New builds a dispatcher; now is injected so that tests need not sleep.
 func New(ctx context.Context, st *store.Store, cfg Config, now func() time.Time, log *slog.Logger) (*Dispatcher, error) {
@@ -120,7 +133,8 @@ func New(ctx context.Context, st *store.Store, cfg Config, now func() time.Time,
 	}
 	stopCtx, stop := context.WithCancel(context.Background())
 	return &Dispatcher{st: st, cfg: cfg, now: now, log: log, client: client, wake: make(chan struct{}, 1), lanes: map[int64]*lane{}, elsewhere: map[int64]time.Time{},
-		owner: ownerName(), stopCtx: stopCtx, stop: stop}, nil
+		owner: ownerName(), stopCtx: stopCtx, stop: stop,
+		quit: make(chan struct{}), grace: make(chan time.Duration, 1), done: make(chan struct{})}, nil
 }
 
 // Wake makes the dispatcher look for due deliveries now.
@@ -131,11 +145,14 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Run delivers until ctx ends, then waits for the attempts in flight (each
-// bounded by the timeout) and hands its webhooks back. A delivery stays
-// pending until its attempt is recorded, so a crash loses nothing: the
-// next holder of the webhook sends it.
+// Run delivers until ctx ends or Shutdown is called, then waits for the
+// attempts in flight (each bounded by the timeout, and all by the grace)
+// and hands its webhooks back. A delivery stays pending until its attempt
+// is recorded, so a crash loses nothing: the next holder of the webhook
+// sends it.
 func (d *Dispatcher) Run(ctx context.Context) {
+	d.running.Store(true)
+	defer close(d.done)
 	t := time.NewTicker(d.cfg.Poll)
 	defer t.Stop()
 	var pruned time.Time
@@ -159,20 +176,65 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		// loop; the ticker finds retries that have come due.
 		select {
 		case <-ctx.Done():
-			d.drop()
-			done := make(chan struct{})
-			go func() { d.wg.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(ShutdownGrace):
-				d.stop()
-				<-done
-			}
-			d.releaseLeases()
+			d.finish(ShutdownGrace)
+			return
+		case <-d.quit:
+			d.finish(<-d.grace)
 			return
 		case <-t.C:
 		case <-d.wake:
 		}
+	}
+}
+
+// finish stops taking deliveries, lets the attempts in flight end within
+// grace, cancels the others (their deliveries stay pending, with no attempt
+// counted) and hands the webhooks back.
+func (d *Dispatcher) finish(grace time.Duration) {
+	d.drop()
+	done := make(chan struct{})
+	go func() { d.wg.Wait(); close(done) }()
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		d.stop()
+		<-done
+	}
+	d.releaseLeases()
+}
+
+// Shutdown stops Run and returns once it has returned, by ctx's deadline:
+// the attempts in flight may end until shortly before it; those still
+// running then are cancelled and handed back, their deliveries pending for
+// the next start (SPEC §8). Without a deadline it waits ShutdownGrace.
+// Shutdown without Run returns at once.
+func (d *Dispatcher) Shutdown(ctx context.Context) {
+	grace := ShutdownGrace
+	if dl, ok := ctx.Deadline(); ok {
+		grace = max(0, time.Until(dl)-handBack)
+	}
+	started := false
+	d.quitOnce.Do(func() {
+		started = true
+		d.grace <- grace
+		close(d.quit)
+	})
+	if !d.running.Load() {
+		return // Run, should it start now, stops at once
+	}
+	if !started {
+		<-d.done
+		return
+	}
+	select {
+	case <-d.done:
+	case <-ctx.Done():
+		// The hand-back overran: cancel whatever is left and wait for it,
+		// which no longer depends on any endpoint.
+		d.stop()
+		<-d.done
 	}
 }
 
@@ -251,6 +313,9 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 		a.ResponseHeaders = flatten(res.Header)
 		data, rerr := io.ReadAll(io.LimitReader(res.Body, MaxResponseBody))
 		res.Body.Close()
+		if rerr != nil && ctx.Err() != nil {
+			return Attempt{}, nil // shutting down, as above
+		}
 		a.ResponseBody = string(data)
 		retry = retryable(res.StatusCode)
 		if rerr != nil {
