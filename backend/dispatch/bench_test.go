@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -26,6 +27,8 @@ import (
 // load describes one benchmark run.
 type load struct {
 	healthy, hanging int     // webhooks
+	failing          int     // webhooks whose endpoint fails every delivery
+	fail             string  // how: "404", "500" or "refused" (connection refused)
 	events           int     // work packages created
 	rate             float64 // events per second; 0: as fast as the producers go
 	producers        int
@@ -33,6 +36,7 @@ type load struct {
 
 type outcome struct {
 	elapsed   time.Duration // first commit to last healthy receipt
+	created   time.Duration // first commit to last commit
 	delivered int64         // healthy receipts
 	latencies []time.Duration
 }
@@ -54,6 +58,14 @@ func run(b *testing.B, l load) outcome {
 			<-r.Context().Done()
 			return
 		}
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/404"):
+			rw.WriteHeader(http.StatusNotFound)
+			return
+		case strings.HasPrefix(r.URL.Path, "/500"):
+			rw.WriteHeader(http.StatusInternalServerError)
+			return
+		}
 		now := time.Now().UnixNano()
 		got.Add(1)
 		// webhook-id is msg_<event>_<webhook>.
@@ -68,6 +80,13 @@ func run(b *testing.B, l load) outcome {
 	}
 	for i := range l.hanging {
 		w.hook(b, fmt.Sprintf("%s/hang/%d", srv.URL, i), secret, []string{"work_package:created"}, nil)
+	}
+	for i := range l.failing {
+		u := fmt.Sprintf("%s/%s/%d", srv.URL, l.fail, i)
+		if l.fail == "refused" {
+			u = fmt.Sprintf("http://%s/%d", closedPort(b), i)
+		}
+		w.hook(b, u, secret, []string{"work_package:created"}, nil)
 	}
 	cfg := dispatch.DefaultConfig("bench")
 	cfg.Allow = allowLoopback
@@ -103,11 +122,12 @@ func run(b *testing.B, l load) outcome {
 		})
 	}
 	wg.Wait()
+	created := time.Since(start)
 	want := int64(l.events * l.healthy)
 	for got.Load() < want {
 		time.Sleep(200 * time.Microsecond)
 	}
-	o := outcome{elapsed: time.Since(start), delivered: got.Load()}
+	o := outcome{elapsed: time.Since(start), created: created, delivered: got.Load()}
 	if l.rate > 0 {
 		rows, err := w.st.Read.QueryContext(context.Background(), `SELECT id, resource_id FROM events WHERE name = 'work_package:created'`)
 		if err != nil {
@@ -165,4 +185,98 @@ func BenchmarkHanging(b *testing.B) {
 	b.ReportMetric(h, "healthy-with-hanging/s")
 	b.ReportMetric(100*(a-h)/a, "drop-%")
 	b.ReportMetric(0, "ns/op")
+}
+
+// closedPort is a loopback address where nothing listens: connecting is
+// refused at once.
+func closedPort(b *testing.B) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+var failModes = []string{"404", "500", "refused"}
+
+// BenchmarkFailingEndpoints: work packages created as fast as 8 producers
+// go (through the tracker service, each event fanned out to every webhook),
+// with 10 healthy webhooks and then with 10 whose endpoints fail every
+// delivery (404; 500, retried; connection refused), back to back, three
+// rounds; b.N creates per run. It prints every run and reports the mean
+// ratio failing/healthy of creates/s per mode (SPEC §6.7: at least 0.9).
+func BenchmarkFailingEndpoints(b *testing.B) {
+	ratios := map[string][]float64{}
+	for round := 1; round <= 3; round++ {
+		rates := map[string]float64{}
+		// The runs of a round go in a different order each time, so that
+		// being first (a cold page cache, a fresh heap) favours none.
+		modes := append([]string{""}, failModes...)
+		for i := range modes {
+			mode := modes[(i+round-1)%len(modes)]
+			l := load{healthy: 10, events: b.N, producers: 8}
+			if mode != "" {
+				l = load{failing: 10, fail: mode, events: b.N, producers: 8}
+			}
+			o := run(b, l)
+			rates[mode] = float64(b.N) / o.created.Seconds()
+		}
+		printf(b, "round %d  10 healthy         %7.0f creates/s\n", round, rates[""])
+		for _, mode := range failModes {
+			ratios[mode] = append(ratios[mode], rates[mode]/rates[""])
+			printf(b, "round %d  10 failing (%-7s) %7.0f creates/s  ratio %.2f\n", round, mode, rates[mode], rates[mode]/rates[""])
+		}
+	}
+	for _, mode := range failModes {
+		b.ReportMetric(mean(ratios[mode]), mode+"/healthy")
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkFailingNeighbours: deliveries per second to 8 healthy webhooks
+// alone, then beside 2 webhooks that fail every delivery, back to back,
+// three rounds; b.N events per run. It reports the mean ratio of the
+// healthy deliveries/s with and without the failing neighbours per mode
+// (SPEC §6.7: at least 0.9).
+func BenchmarkFailingNeighbours(b *testing.B) {
+	ratios := map[string][]float64{}
+	for round := 1; round <= 3; round++ {
+		rates := map[string]float64{}
+		modes := append([]string{""}, failModes...)
+		for i := range modes {
+			mode := modes[(i+round-1)%len(modes)]
+			l := load{healthy: 8, events: b.N, producers: 8}
+			if mode != "" {
+				l.failing, l.fail = 2, mode
+			}
+			o := run(b, l)
+			rates[mode] = float64(o.delivered) / o.elapsed.Seconds()
+		}
+		printf(b, "round %d  8 healthy alone            %7.0f healthy deliveries/s\n", round, rates[""])
+		for _, mode := range failModes {
+			ratios[mode] = append(ratios[mode], rates[mode]/rates[""])
+			printf(b, "round %d  8 healthy + 2 failing (%-7s) %7.0f healthy deliveries/s  ratio %.2f\n", round, mode, rates[mode], rates[mode]/rates[""])
+		}
+	}
+	for _, mode := range failModes {
+		b.ReportMetric(mean(ratios[mode]), mode+"/alone")
+	}
+	b.ReportMetric(0, "ns/op")
+}
+
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// printf prints a run's figures, leaving out the first call with b.N = 1.
+func printf(b *testing.B, format string, args ...any) {
+	if b.N > 1 {
+		fmt.Printf(format, args...)
+	}
 }

@@ -14,6 +14,7 @@ import (
 	"net/netip"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -85,6 +86,14 @@ type Dispatcher struct {
 	// stop ends the attempts in flight when a shutdown's grace is over.
 	stopCtx context.Context
 	stop    context.CancelFunc
+
+	// Shutdown ends Run through quit, with the time the attempts in flight
+	// may take in grace; done closes when Run has returned.
+	quitOnce sync.Once
+	quit     chan struct{}
+	grace    chan time.Duration
+	done     chan struct{}
+	running  atomic.Bool
 }
 
 // minRound is the least time between two reads of the due deliveries.
@@ -94,9 +103,13 @@ const minRound = 2 * time.Millisecond
 // context ends; the rest are handed back and retried after a restart.
 const ShutdownGrace = 5 * time.Second
 
+// handBack is what Shutdown keeps of its deadline to cancel the attempts
+// still in flight, record those that had ended and release the leases.
+const handBack = 500 * time.Millisecond
+
 // New builds a dispatcher; now is injected so that tests need not sleep.
 func New(ctx context.Context, st *store.Store, cfg Config, now func() time.Time, log *slog.Logger) (*Dispatcher, error) {
-	if err := st.PrepareWrites(ctx, acquireSQL, insertAttemptSQL, finishSQL); err != nil {
+	if err := st.PrepareWrites(ctx, acquireSQL, insertAttemptSQL, finishSQL, failingSQL, recoveredSQL, autoDisableSQL); err != nil {
 		return nil, err
 	}
 	guard := Guard{Allow: cfg.Allow}
@@ -120,7 +133,8 @@ func New(ctx context.Context, st *store.Store, cfg Config, now func() time.Time,
 	}
 	stopCtx, stop := context.WithCancel(context.Background())
 	return &Dispatcher{st: st, cfg: cfg, now: now, log: log, client: client, wake: make(chan struct{}, 1), lanes: map[int64]*lane{}, elsewhere: map[int64]time.Time{},
-		owner: ownerName(), stopCtx: stopCtx, stop: stop}, nil
+		owner: ownerName(), stopCtx: stopCtx, stop: stop,
+		quit: make(chan struct{}), grace: make(chan time.Duration, 1), done: make(chan struct{})}, nil
 }
 
 // Wake makes the dispatcher look for due deliveries now.
@@ -131,11 +145,14 @@ func (d *Dispatcher) Wake() {
 	}
 }
 
-// Run delivers until ctx ends, then waits for the attempts in flight (each
-// bounded by the timeout) and hands its webhooks back. A delivery stays
-// pending until its attempt is recorded, so a crash loses nothing: the
-// next holder of the webhook sends it.
+// Run delivers until ctx ends or Shutdown is called, then waits for the
+// attempts in flight (each bounded by the timeout, and all by the grace)
+// and hands its webhooks back. A delivery stays pending until its attempt
+// is recorded, so a crash loses nothing: the next holder of the webhook
+// sends it.
 func (d *Dispatcher) Run(ctx context.Context) {
+	d.running.Store(true)
+	defer close(d.done)
 	t := time.NewTicker(d.cfg.Poll)
 	defer t.Stop()
 	var pruned time.Time
@@ -159,20 +176,65 @@ func (d *Dispatcher) Run(ctx context.Context) {
 		// loop; the ticker finds retries that have come due.
 		select {
 		case <-ctx.Done():
-			d.drop()
-			done := make(chan struct{})
-			go func() { d.wg.Wait(); close(done) }()
-			select {
-			case <-done:
-			case <-time.After(ShutdownGrace):
-				d.stop()
-				<-done
-			}
-			d.releaseLeases()
+			d.finish(ShutdownGrace)
+			return
+		case <-d.quit:
+			d.finish(<-d.grace)
 			return
 		case <-t.C:
 		case <-d.wake:
 		}
+	}
+}
+
+// finish stops taking deliveries, lets the attempts in flight end within
+// grace, cancels the others (their deliveries stay pending, with no attempt
+// counted) and hands the webhooks back.
+func (d *Dispatcher) finish(grace time.Duration) {
+	d.drop()
+	done := make(chan struct{})
+	go func() { d.wg.Wait(); close(done) }()
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		d.stop()
+		<-done
+	}
+	d.releaseLeases()
+}
+
+// Shutdown stops Run and returns once it has returned, by ctx's deadline:
+// the attempts in flight may end until shortly before it; those still
+// running then are cancelled and handed back, their deliveries pending for
+// the next start (SPEC §8). Without a deadline it waits ShutdownGrace.
+// Shutdown without Run returns at once.
+func (d *Dispatcher) Shutdown(ctx context.Context) {
+	grace := ShutdownGrace
+	if dl, ok := ctx.Deadline(); ok {
+		grace = max(0, time.Until(dl)-handBack)
+	}
+	started := false
+	d.quitOnce.Do(func() {
+		started = true
+		d.grace <- grace
+		close(d.quit)
+	})
+	if !d.running.Load() {
+		return // Run, should it start now, stops at once
+	}
+	if !started {
+		<-d.done
+		return
+	}
+	select {
+	case <-d.done:
+	case <-ctx.Done():
+		// The hand-back overran: cancel whatever is left and wait for it,
+		// which no longer depends on any endpoint.
+		d.stop()
+		<-d.done
 	}
 }
 
@@ -251,6 +313,9 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 		a.ResponseHeaders = flatten(res.Header)
 		data, rerr := io.ReadAll(io.LimitReader(res.Body, MaxResponseBody))
 		res.Body.Close()
+		if rerr != nil && ctx.Err() != nil {
+			return Attempt{}, nil // shutting down, as above
+		}
 		a.ResponseBody = string(data)
 		retry = retryable(res.StatusCode)
 		if rerr != nil {
@@ -282,16 +347,33 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 		outcome = "retrying"
 	}
 	d.metrics.observe(j.WebhookID, outcome, elapsed)
-	err = d.record(context.WithoutCancel(ctx), &a, status, ok, j.msg)
-	if err == nil && a.ResponseCode == http.StatusGone && !j.Test {
+	var h *health
+	if j.lane != nil && !j.Test {
+		h = &j.lane.health
+	}
+	disabled, err := d.record(context.WithoutCancel(ctx), &a, status, ok, j.msg, h)
+	if err == nil && disabled {
 		d.disabled(j.WebhookID) // its queued deliveries wait for it to be enabled again
 	}
-	level := slog.LevelDebug
+	level, suppressed := slog.LevelDebug, 0
 	if !ok {
 		level = slog.LevelWarn
+		if h != nil {
+			if warn, n := h.warn(time.Now()); warn {
+				suppressed = n
+			} else {
+				level = slog.LevelDebug
+			}
+		}
 	}
-	d.log.Log(ctx, level, "webhook delivery", "webhook_id", j.WebhookID, "delivery_id", j.ID, "event", j.msg.name,
-		"status", a.ResponseCode, "attempt", a.Attempt, "outcome", status, "error", a.Error)
+	if d.log.Enabled(ctx, level) {
+		args := []any{"webhook_id", j.WebhookID, "delivery_id", j.ID, "event", j.msg.name,
+			"status", a.ResponseCode, "attempt", a.Attempt, "outcome", status, "error", a.Error}
+		if suppressed > 0 {
+			args = append(args, "failures_not_logged", suppressed)
+		}
+		d.log.Log(ctx, level, "webhook delivery", args...)
+	}
 	if j.Test { // the caller shows it whole; other attempts are only logged
 		a.RequestBody = string(j.msg.body)
 	}
@@ -300,8 +382,9 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 
 // record logs the attempt and moves its delivery on, in one transaction
 // (which it shares with other writes: see store.Write). A failure may
-// disable the webhook.
-func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok bool, msg *message) error {
+// disable the webhook (410, or failing for DisableAfter when h, the
+// webhook's health, is given); it reports whether it did.
+func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok bool, msg *message, h *health) (bool, error) {
 	reqHeaders, _ := hal.Marshal(a.RequestHeaders)
 	resHeaders, _ := hal.Marshal(a.ResponseHeaders)
 	var next any
@@ -313,7 +396,13 @@ func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok b
 	if !msg.fromEvent {
 		body = string(msg.body)
 	}
-	return d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+	disabled := false
+	var moveHealth func(context.Context, bun.Tx) error
+	if h != nil && a.ResponseCode != http.StatusGone {
+		moveHealth = d.healthWrite(h, a.WebhookID, ok, a.CreatedAt, &disabled)
+	}
+	err := d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		disabled = false
 		res, err := d.st.TxExec(ctx, tx, insertAttemptSQL, a.DeliveryID, a.WebhookID, a.Attempt, a.EventName, a.URL,
 			string(reqHeaders), body, a.ResponseCode, string(resHeaders), a.ResponseBody, a.Error, a.DurationMS,
 			next, a.Test, created)
@@ -326,34 +415,25 @@ func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok b
 		if _, err := d.st.TxExec(ctx, tx, finishSQL, a.DeliveryID, status, updated, next); err != nil {
 			return err
 		}
-		if ok || a.Test {
+		if a.Test {
 			return nil
 		}
 		if a.ResponseCode == http.StatusGone {
+			disabled = true
 			return disable(ctx, tx, a.WebhookID, fmt.Sprintf("The endpoint answered 410 Gone at %s.", a.CreatedAt.Format(time.RFC3339)), d.now())
 		}
-		return d.disableIfFailingTooLong(ctx, tx, a.WebhookID, a.CreatedAt)
+		if moveHealth != nil {
+			return moveHealth(ctx, tx)
+		}
+		return nil
 	})
+	return disabled && err == nil, err
 }
 
 func disable(ctx context.Context, tx bun.Tx, webhookID int64, reason string, now time.Time) error {
 	_, err := tx.NewUpdate().Table("webhooks").Set("enabled = FALSE").Set("disabled_reason = ?", reason).
 		Set("updated_at = ?", now.UTC()).Where("id = ? AND enabled", webhookID).Exec(ctx)
 	return err
-}
-
-// disableIfFailingTooLong disables a webhook whose every attempt since its
-// last success, over DisableAfter, has failed (SPEC §6.5).
-func (d *Dispatcher) disableIfFailingTooLong(ctx context.Context, tx bun.Tx, webhookID int64, now time.Time) error {
-	var first []time.Time
-	err := tx.NewRaw(`SELECT created_at FROM delivery_attempts WHERE webhook_id = ? AND NOT test
-		AND id > coalesce((SELECT max(id) FROM delivery_attempts WHERE webhook_id = ? AND response_code BETWEEN 200 AND 299 AND error = ''), 0)
-		ORDER BY id LIMIT 1`, webhookID, webhookID).Scan(ctx, &first)
-	if err != nil || len(first) == 0 || now.Sub(first[0]) < d.cfg.DisableAfter {
-		return err
-	}
-	return disable(ctx, tx, webhookID, fmt.Sprintf("Every delivery since %s has failed, for more than %s: disabled automatically. Fix the endpoint and enable the webhook to resume.",
-		first[0].UTC().Format(time.RFC3339), d.cfg.DisableAfter), d.now())
 }
 
 func (d *Dispatcher) jitter(wait time.Duration) time.Duration {

@@ -55,6 +55,7 @@ type lane struct {
 	queue    []job
 	inflight int
 	held     map[int64]bool // deliveries queued, in flight or being recorded
+	health   health
 }
 
 func ownerName() string {
@@ -143,6 +144,7 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 		if l == nil || d.closing {
 			continue // lost meanwhile
 		}
+		j.lane = l
 		l.queue = append(l.queue, j)
 		l.held[j.ID] = true
 		d.wg.Add(1)

@@ -18,6 +18,7 @@ type job struct {
 	dueRow
 	hook *webhookRow
 	msg  *message
+	lane *lane // nil for a test delivery
 }
 
 type webhookRow struct {
@@ -172,15 +173,20 @@ func buildBody(action, key string, payload, actor []byte) []byte {
 }
 
 // bodyCache keeps the bodies of recent events: an event goes to each of its
-// webhooks in a different read, and an event never changes.
+// webhooks in a different read, and an event never changes. It is bounded
+// in bytes as well as in entries, so that a backlog of large events (a
+// failing webhook's retries reach back to old ones) cannot grow it.
 type bodyCache struct {
-	mu   sync.Mutex
-	m    map[int64]*message
-	ring []int64 // insertion order, for eviction
-	next int
+	mu    sync.Mutex
+	m     map[int64]*message
+	order []int64 // insertion order, oldest first, for eviction
+	bytes int
 }
 
-const bodyCacheSize = 4096
+const (
+	bodyCacheSize  = 4096
+	bodyCacheBytes = 8 << 20
+)
 
 // get returns the cached messages of ids and removes those from ids.
 func (c *bodyCache) get(ids idSet) map[int64]*message {
@@ -197,17 +203,25 @@ func (c *bodyCache) get(ids idSet) map[int64]*message {
 }
 
 func (c *bodyCache) put(id int64, m *message) {
+	if len(m.body) > bodyCacheBytes/4 {
+		return // one event would push out most of the others
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {
-		c.m, c.ring = make(map[int64]*message, bodyCacheSize), make([]int64, bodyCacheSize)
+		c.m = make(map[int64]*message, bodyCacheSize)
 	}
 	if _, ok := c.m[id]; ok {
 		return
 	}
-	delete(c.m, c.ring[c.next])
-	c.ring[c.next] = id
-	c.next = (c.next + 1) % bodyCacheSize
+	for len(c.order) > 0 && (len(c.m) >= bodyCacheSize || c.bytes+len(m.body) > bodyCacheBytes) {
+		old := c.order[0]
+		c.order = c.order[1:]
+		c.bytes -= len(c.m[old].body)
+		delete(c.m, old)
+	}
+	c.order = append(c.order, id)
+	c.bytes += len(m.body)
 	c.m[id] = m
 }
 

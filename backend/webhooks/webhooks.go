@@ -33,8 +33,11 @@ type row struct {
 	Enabled        bool       `bun:"enabled"`
 	AllProjects    bool       `bun:"all_projects"`
 	DisabledReason string     `bun:"disabled_reason"`
-	CreatedAt      time.Time  `bun:"created_at"`
-	UpdatedAt      time.Time  `bun:"updated_at"`
+	// FailingSince: the first failed delivery since the last success; the
+	// dispatcher disables the webhook when it is 24 hours old (SPEC §6.5).
+	FailingSince *time.Time `bun:"failing_since"`
+	CreatedAt    time.Time  `bun:"created_at"`
+	UpdatedAt    time.Time  `bun:"updated_at"`
 }
 
 // Webhook is a webhook as the admin API and the SPA see it: the secret is
@@ -182,9 +185,15 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Webhook, erro
 		} else if in.Secret != nil && *in.Secret == "" {
 			r.PreviousSecret, r.PreviousUntil = "", nil
 		}
+		wasEnabled := r.Enabled
 		apply(&r, in)
 		if r.Enabled {
 			r.DisabledReason = ""
+		}
+		if r.Enabled && !wasEnabled {
+			// Re-enabled: the 24 hours of failures that disable it count
+			// from its next failure, not from the old ones.
+			r.FailingSince = nil
 		}
 		r.UpdatedAt = s.stamp()
 		if _, err := tx.NewUpdate().Model(&r).WherePK().Exec(ctx); err != nil {
