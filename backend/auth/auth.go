@@ -125,11 +125,11 @@ func (s *Service) keyedHash(secret string) string {
 
 // NewUser is the input of CreateUser.
 type NewUser struct {
-	Login     string `json:"login" validate:"required,max=256,excludesall= :"`
-	Password  string `json:"password" validate:"required,min=10,max=1024"`
-	FirstName string `json:"firstName" validate:"max=30"`
-	LastName  string `json:"lastName" validate:"max=30"`
-	Email     string `json:"email" validate:"omitempty,email,max=60"`
+	Login     string `json:"login" validate:"required,max=256,excludesall= :" label:"Login"`
+	Password  string `json:"password" validate:"required,min=10,max=1024" label:"Password"`
+	FirstName string `json:"firstName" validate:"max=30" label:"First name"`
+	LastName  string `json:"lastName" validate:"max=30" label:"Last name"`
+	Email     string `json:"email" validate:"omitempty,email,max=60" label:"Email"`
 	Admin     bool   `json:"admin"`
 }
 
@@ -223,8 +223,8 @@ func (s *Service) DesktopUser(ctx context.Context) (User, error) {
 
 // NewToken is the input of CreateToken.
 type NewToken struct {
-	Name      string     `json:"name" validate:"required,max=100"`
-	ExpiresAt *time.Time `json:"expiresAt"`
+	Name      string     `json:"name" validate:"required,max=100" label:"Name"`
+	ExpiresAt *time.Time `json:"expiresAt" doc:"When the token stops working; in the future; null or left out for never."`
 }
 
 // CreatedToken is a new token with its secret, which is shown this once.

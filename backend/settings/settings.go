@@ -70,7 +70,7 @@ type Patch struct {
 	WriteReadonlyAttributes *bool     `json:"writeReadonlyAttributes"`
 	DocsEnabled             *bool     `json:"docsEnabled"`
 	CORSEnabled             *bool     `json:"corsEnabled"`
-	CORSOrigins             *[]string `json:"corsOrigins"`
+	CORSOrigins             *[]string `json:"corsOrigins" validate:"omitnil,max=100,dive,max=300" label:"CORS origins"`
 }
 
 type row struct {
@@ -170,7 +170,7 @@ func (s *Service) Update(ctx context.Context, p Patch) (Settings, error) {
 		errs = append(errs, domain.FieldErrors(err)...)
 	}
 	next := s.Current()
-	if p.CORSOrigins != nil {
+	if p.CORSOrigins != nil && !errs.Has("corsOrigins") {
 		origins, oerrs := NormalizeOrigins(*p.CORSOrigins)
 		errs = append(errs, oerrs...)
 		next.CORSOrigins = origins
