@@ -125,11 +125,11 @@ func (s *Service) keyedHash(secret string) string {
 
 // NewUser is the input of CreateUser.
 type NewUser struct {
-	Login     string `json:"login" validate:"required,max=256,excludesall= :" label:"Login"`
-	Password  string `json:"password" validate:"required,min=10,max=1024" label:"Password"`
-	FirstName string `json:"firstName" validate:"max=30" label:"First name"`
-	LastName  string `json:"lastName" validate:"max=30" label:"Last name"`
-	Email     string `json:"email" validate:"omitempty,email,max=60" label:"Email"`
+	Login     string `json:"login" validate:"required,max=256,excludesall= :"`
+	Password  string `json:"password" validate:"required,min=10,max=1024"`
+	FirstName string `json:"firstName" validate:"max=30"`
+	LastName  string `json:"lastName" validate:"max=30"`
+	Email     string `json:"email" validate:"omitempty,email,max=60"`
 	Admin     bool   `json:"admin"`
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -201,6 +202,15 @@ func set[T any](dst *T, v *T) {
 	}
 }
 
+// OriginPattern is the form of a CORS origin: scheme://host[:port] with an
+// optional trailing "/", the host a DNS name or a bracketed IPv6 address, the
+// port 1-65535. NormalizeOrigins refuses lines that do not match it and the
+// OpenAPI document states it.
+const OriginPattern = `^[Hh][Tt][Tt][Pp][Ss]?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)` +
+	`(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?/?$`
+
+var originPattern = regexp.MustCompile(OriginPattern)
+
 // NormalizeOrigins checks each line of the CORS origins list. Blank lines and
 // repeats are dropped; scheme and host are lower-cased (browsers send them so)
 // and a lone trailing "/" is removed. Every invalid line gets its own error
@@ -215,6 +225,9 @@ func NormalizeOrigins(lines []string) ([]string, domain.ValidationErrors) {
 			continue
 		}
 		origin, reason := normalizeOrigin(line)
+		if reason == "" && !originPattern.MatchString(line) {
+			reason = "does not have the form scheme://host[:port]"
+		}
 		if reason != "" {
 			errs = append(errs, domain.Invalid("corsOrigins",
 				"corsOrigins line %d: %q %s; expected scheme://host[:port], e.g. https://app.example.com:8443.", i+1, line, reason))

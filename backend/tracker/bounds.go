@@ -28,6 +28,9 @@ const (
 	MaxAttachmentDescriptionLength = 255
 )
 
+// IdentifierPattern is what a project identifier looks like (OpenProject's rule).
+const IdentifierPattern = `^[a-z][a-z0-9_-]*$`
+
 // MaxCommentLength bounds a comment's text.
 const MaxCommentLength = MaxFormattableLength
 

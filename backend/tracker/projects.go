@@ -46,7 +46,7 @@ var ProjectFields = query.Spec{
 	"updatedAt":  {Column: "p.updated_at", Kind: query.DateTime},
 }
 
-var identifierPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+var identifierPattern = regexp.MustCompile(IdentifierPattern)
 
 // ListProjects returns one page of the projects viewer may see.
 func (s *Service) ListProjects(ctx context.Context, viewer auth.User, p ListParams) ([]Project, int, error) {
