@@ -234,8 +234,8 @@ func (s *Service) DesktopUser(ctx context.Context) (User, error) {
 
 // NewToken is the input of CreateToken.
 type NewToken struct {
-	Name      string     `json:"name" validate:"required,max=100"`
-	ExpiresAt *time.Time `json:"expiresAt"`
+	Name      string     `json:"name" validate:"required,max=100" label:"Name"`
+	ExpiresAt *time.Time `json:"expiresAt" doc:"When the token stops working; in the future; null or left out for never."`
 }
 
 // CreatedToken is a new token with its secret, which is shown this once.

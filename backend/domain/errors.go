@@ -61,6 +61,16 @@ func (es ValidationErrors) Error() string {
 	return strings.Join(msgs, " ")
 }
 
+// Has reports whether one of the errors is about field.
+func (es ValidationErrors) Has(field string) bool {
+	for _, e := range es {
+		if e.Field == field {
+			return true
+		}
+	}
+	return false
+}
+
 // Err returns nil for an empty list, the single error for one, and the list otherwise.
 func (es ValidationErrors) Err() error {
 	switch len(es) {

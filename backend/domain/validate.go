@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -44,24 +45,36 @@ func Validate(v any) error {
 	}
 	var out ValidationErrors
 	for _, fe := range verrs {
-		out = append(out, Invalid(fe.Field(), "%s", describe(fe)))
+		// An element of a list ("corsOrigins[2]") is reported on the list,
+		// which is the property a client sent; the message names the entry.
+		field, label := fe.Field(), labelOf(v, fe)
+		if name, index, ok := strings.Cut(field, "["); ok {
+			n, _ := strconv.Atoi(strings.TrimSuffix(index, "]"))
+			field, label = name, fmt.Sprintf("%s entry %d", label, n+1)
+		}
+		out = append(out, Invalid(field, "%s", describe(fe, label)))
 	}
 	return out.Err()
 }
 
-func describe(fe validator.FieldError) string {
-	f := fe.Field()
+func describe(fe validator.FieldError, f string) string {
 	switch fe.Tag() {
 	case "required":
 		return f + " can't be blank."
 	case "min":
-		if fe.Kind() == reflect.String {
+		switch fe.Kind() {
+		case reflect.String:
 			return fmt.Sprintf("%s is too short (minimum is %s characters).", f, fe.Param())
+		case reflect.Slice, reflect.Map:
+			return fmt.Sprintf("%s has too few entries (minimum is %s).", f, fe.Param())
 		}
 		return fmt.Sprintf("%s must be at least %s (got %v).", f, fe.Param(), fe.Value())
 	case "max":
-		if fe.Kind() == reflect.String {
+		switch fe.Kind() {
+		case reflect.String:
 			return fmt.Sprintf("%s is too long (maximum is %s characters).", f, fe.Param())
+		case reflect.Slice, reflect.Map:
+			return fmt.Sprintf("%s has too many entries (maximum is %s).", f, fe.Param())
 		}
 		return fmt.Sprintf("%s must be at most %s (got %v).", f, fe.Param(), fe.Value())
 	case "oneof":
@@ -72,4 +85,23 @@ func describe(fe validator.FieldError) string {
 		return f + " must be an absolute http(s) URL."
 	}
 	return fmt.Sprintf("%s is invalid (%s).", f, fe.Tag())
+}
+
+// labelOf is the field as a user reads it (SPEC §7: errors name the field by
+// its label): the `label` tag of the struct field, or else its JSON name.
+func labelOf(v any, fe validator.FieldError) string {
+	t := reflect.TypeOf(v)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	name, _, _ := strings.Cut(fe.StructField(), "[")
+	if t != nil && t.Kind() == reflect.Struct {
+		if f, ok := t.FieldByName(name); ok {
+			if l := f.Tag.Get("label"); l != "" {
+				return l
+			}
+		}
+	}
+	name, _, _ = strings.Cut(fe.Field(), "[")
+	return name
 }

@@ -195,94 +195,296 @@ func (b *body) link(name, prefix string) tracker.Opt[int64] {
 	return tracker.Opt[int64]{Set: true, Value: &id}
 }
 
-func (b *body) readOnly(names ...string) []string {
-	var out []string
-	for _, n := range names {
-		if _, ok := b.props[n]; ok {
-			out = append(out, n)
+// FieldKind is the JSON shape of a property of a HAL write body.
+type FieldKind string
+
+// Field kinds.
+const (
+	KindString      FieldKind = "string"
+	KindFormattable FieldKind = "formattable" // {"raw": "..."}; null clears it
+	KindBoolean     FieldKind = "boolean"
+	KindInteger     FieldKind = "integer"
+	KindDate        FieldKind = "date"      // "2026-11-28"
+	KindDateTime    FieldKind = "date-time" // RFC 3339
+	KindDuration    FieldKind = "duration"  // ISO 8601, "PT4H"
+	KindLink        FieldKind = "link"      // _links.<name>.href
+)
+
+// FieldSpec is what one property of a HAL write body is: the parser reads the
+// body by it and the OpenAPI document states it, so the two cannot differ.
+// Texts' bounds are the tracker's constants, which its validation reads.
+type FieldSpec struct {
+	Name string
+	Kind FieldKind
+	// Href is a link's target prefix ("/api/v3/projects/").
+	Href string
+	// MaxLength bounds a string or a formattable's raw text, in characters.
+	MaxLength int
+	Pattern   string
+	// Minimum and Maximum bound an integer when Bounded.
+	Bounded          bool
+	Minimum, Maximum int
+	// Nullable: null is accepted (it clears the value).
+	Nullable bool
+	// ReadOnly: never writable; sending it is a 422 PropertyIsReadOnly.
+	ReadOnly bool
+	// CreateRequired and UpdateRequired: the write is refused without it.
+	CreateRequired, UpdateRequired bool
+	Description                    string
+}
+
+// field is a FieldSpec with how it is read into In.
+type field[In any] struct {
+	FieldSpec
+	read func(b *body, in *In)
+}
+
+func (f field[In]) describe(d string) field[In] { f.Description = d; return f }
+func (f field[In]) onCreate() field[In]         { f.CreateRequired = true; return f }
+func (f field[In]) onUpdate() field[In]         { f.UpdateRequired = true; return f }
+func (f field[In]) pattern(p string) field[In]  { f.Pattern = p; return f }
+func (f field[In]) between(min, max int) field[In] {
+	f.Bounded, f.Minimum, f.Maximum = true, min, max
+	return f
+}
+func (f field[In]) maxLength(n int) field[In]    { f.MaxLength = n; return f }
+func spec(name string, kind FieldKind) FieldSpec { return FieldSpec{Name: name, Kind: kind} }
+func nullable(name string, kind FieldKind) FieldSpec {
+	return FieldSpec{Name: name, Kind: kind, Nullable: true}
+}
+func linkSpec(name, href string, null bool) FieldSpec {
+	return FieldSpec{Name: name, Kind: KindLink, Href: href, Nullable: null}
+}
+
+func str[In any](name string, set func(*In, *string)) field[In] {
+	return field[In]{spec(name, KindString), func(b *body, in *In) {
+		if v := b.str(name); v != nil {
+			set(in, v)
 		}
+	}}
+}
+
+func formattable[In any](name string, set func(*In, *string)) field[In] {
+	return field[In]{nullable(name, KindFormattable), func(b *body, in *In) {
+		if v := b.formattable(name); v != nil {
+			set(in, v)
+		}
+	}}
+}
+
+func boolean[In any](name string, set func(*In, *bool)) field[In] {
+	return field[In]{spec(name, KindBoolean), func(b *body, in *In) {
+		if v := b.boolean(name); v != nil {
+			set(in, v)
+		}
+	}}
+}
+
+func integer[In any](name string, set func(*In, *int)) field[In] {
+	return field[In]{spec(name, KindInteger), func(b *body, in *In) {
+		if v := b.integer(name); v != nil {
+			set(in, v)
+		}
+	}}
+}
+
+func optInteger[In any](name string, set func(*In, tracker.Opt[int])) field[In] {
+	return field[In]{nullable(name, KindInteger), func(b *body, in *In) { set(in, b.optInt(name)) }}
+}
+
+func optDate[In any](name string, set func(*In, tracker.Opt[string])) field[In] {
+	return field[In]{nullable(name, KindDate), func(b *body, in *In) { set(in, b.optDate(name)) }}
+}
+
+func date[In any](name string, set func(*In, *string)) field[In] {
+	return field[In]{spec(name, KindDate), func(b *body, in *In) {
+		if d := b.optDate(name); d.Set && d.Value == nil {
+			b.formatError(name, "a date such as 2026-11-28")
+		} else if d.Set {
+			set(in, d.Value)
+		}
+	}}
+}
+
+func dateTime[In any](name string, set func(*In, *time.Time)) field[In] {
+	return field[In]{spec(name, KindDateTime), func(b *body, in *In) {
+		if v := b.dateTime(name); v != nil {
+			set(in, v)
+		}
+	}}
+}
+
+func duration[In any](name string, null bool, set func(*In, tracker.Opt[float64])) field[In] {
+	s := spec(name, KindDuration)
+	s.Nullable = null
+	return field[In]{s, func(b *body, in *In) { set(in, b.optDuration(name, null)) }}
+}
+
+// link reads _links.<name>; a link that is not nullable cannot be cleared.
+func link[In any](name, href string, null bool, set func(*In, tracker.Opt[int64])) field[In] {
+	return field[In]{linkSpec(name, href, null), func(b *body, in *In) {
+		o := b.link(name, href)
+		if o.Set && o.Value == nil && !null {
+			b.errs = append(b.errs, domain.Invalid(name, "%s can't be empty.", name))
+			return
+		}
+		set(in, o)
+	}}
+}
+
+// readOnly lists properties a representation shows but no write may set.
+func readOnly[In any](list func(*In) *[]string, names ...string) []field[In] {
+	out := make([]field[In], len(names))
+	for i, name := range names {
+		s := spec(name, KindString)
+		s.ReadOnly = true
+		out[i] = field[In]{s, func(b *body, in *In) {
+			if _, ok := b.props[name]; ok {
+				*list(in) = append(*list(in), name)
+			}
+		}}
 	}
 	return out
 }
 
-func required(field string, o tracker.Opt[int64], errs *domain.ValidationErrors) *int64 {
-	if o.Set && o.Value == nil {
-		*errs = append(*errs, domain.Invalid(field, "%s can't be empty.", field))
+// form is the field table of one HAL write body.
+type form[In any] []field[In]
+
+func (f form[In]) parse(data []byte) (In, error) {
+	var in In
+	b, err := parseBody(data)
+	if err != nil {
+		return in, err
 	}
-	return o.Value
+	for _, fd := range f {
+		fd.read(b, &in)
+	}
+	return in, b.errs.Err()
+}
+
+func (f form[In]) specs() []FieldSpec {
+	out := make([]FieldSpec, len(f))
+	for i, fd := range f {
+		out[i] = fd.FieldSpec
+	}
+	return out
+}
+
+func fields[In any](groups ...[]field[In]) form[In] {
+	var out form[In]
+	for _, g := range groups {
+		out = append(out, g...)
+	}
+	return out
+}
+
+func one[In any](f ...field[In]) []field[In] { return f }
+
+// NotBlank is the pattern of a text that must hold more than white space.
+const NotBlank = `\S`
+
+const (
+	writeReadonlyNote = "On creation, by administrators, while the API setting writeReadonlyAttributes is on; otherwise 422 PropertyIsReadOnly."
+	projectsHref      = "/api/v3/projects/"
+	usersHref         = "/api/v3/users/"
+)
+
+type (
+	projectIn   = tracker.ProjectInput
+	workIn      = tracker.WorkPackageInput
+	timeIn      = tracker.TimeEntryInput
+	commentBody struct{ Comment *string }
+)
+
+var projectForm = fields(one(
+	str("identifier", func(in *projectIn, v *string) { in.Identifier = v }).onCreate().
+		maxLength(tracker.MaxIdentifierLength).pattern(tracker.IdentifierPattern).
+		describe("Lower-case letters, digits, '-' and '_', starting with a letter; unique."),
+	str("name", func(in *projectIn, v *string) { in.Name = v }).onCreate().maxLength(tracker.MaxNameLength).pattern(NotBlank),
+	formattable("description", func(in *projectIn, v *string) { in.Description = v }).maxLength(tracker.MaxFormattableLength),
+	boolean("active", func(in *projectIn, v *bool) { in.Active = v }),
+	boolean("public", func(in *projectIn, v *bool) { in.Public = v }),
+	dateTime("createdAt", func(in *projectIn, v *time.Time) { in.CreatedAt = v }).describe(writeReadonlyNote),
+	link("parent", projectsHref, true, func(in *projectIn, v tracker.Opt[int64]) { in.Parent = v }),
+), readOnly(func(in *projectIn) *[]string { return &in.ReadOnly }, "updatedAt"))
+
+var workPackageForm = fields(one(
+	str("subject", func(in *workIn, v *string) { in.Subject = v }).onCreate().maxLength(tracker.MaxNameLength).pattern(NotBlank),
+	formattable("description", func(in *workIn, v *string) { in.Description = v }).maxLength(tracker.MaxFormattableLength),
+	optDate("startDate", func(in *workIn, v tracker.Opt[string]) { in.StartDate = v }),
+	optDate("dueDate", func(in *workIn, v tracker.Opt[string]) { in.DueDate = v }).describe("On or after startDate."),
+	duration("estimatedTime", true, func(in *workIn, v tracker.Opt[float64]) { in.EstimatedHours = v }),
+	optInteger("percentageDone", func(in *workIn, v tracker.Opt[int]) { in.PercentageDone = v }).between(0, 100),
+	dateTime("createdAt", func(in *workIn, v *time.Time) { in.CreatedAt = v }).describe(writeReadonlyNote),
+	integer("lockVersion", func(in *workIn, v *int) { in.LockVersion = v }).onUpdate().
+		describe("Required on PATCH: the lockVersion you read; 409 UpdateConflict when it changed since."),
+	link("project", projectsHref, false, func(in *workIn, v tracker.Opt[int64]) { in.ProjectID = v.Value }).onCreate().
+		describe("Required on POST /api/v3/work_packages; an active project."),
+	link("type", "/api/v3/types/", false, func(in *workIn, v tracker.Opt[int64]) { in.TypeID = v.Value }),
+	link("status", "/api/v3/statuses/", false, func(in *workIn, v tracker.Opt[int64]) { in.StatusID = v.Value }),
+	link("priority", "/api/v3/priorities/", false, func(in *workIn, v tracker.Opt[int64]) { in.PriorityID = v.Value }),
+	link("assignee", usersHref, true, func(in *workIn, v tracker.Opt[int64]) { in.AssigneeID = v }),
+	link("author", usersHref, false, func(in *workIn, v tracker.Opt[int64]) { in.AuthorID = v.Value }).describe(writeReadonlyNote),
+), readOnly(func(in *workIn) *[]string { return &in.ReadOnly },
+	"updatedAt", "spentTime", "derivedStartDate", "derivedDueDate", "derivedEstimatedTime", "derivedPercentageDone"))
+
+var timeEntryForm = fields(one(
+	duration("hours", false, func(in *timeIn, v tracker.Opt[float64]) {
+		if v.Set {
+			in.Hours = v.Value
+		}
+	}).onCreate().describe(fmt.Sprintf("More than 0 and at most %d hours.", tracker.MaxHoursPerEntry)),
+	date("spentOn", func(in *timeIn, v *string) { in.SpentOn = v }).onCreate(),
+	formattable("comment", func(in *timeIn, v *string) { in.Comment = v }).maxLength(tracker.MaxTimeEntryCommentLength),
+	dateTime("createdAt", func(in *timeIn, v *time.Time) { in.CreatedAt = v }).describe(writeReadonlyNote),
+	link("workPackage", "/api/v3/work_packages/", true, func(in *timeIn, v tracker.Opt[int64]) { in.WorkPackageID = v }).
+		describe("On create, a project or a work package (whose project is taken) is required."),
+	link("project", projectsHref, false, func(in *timeIn, v tracker.Opt[int64]) { in.ProjectID = v.Value }),
+	link("user", usersHref, false, func(in *timeIn, v tracker.Opt[int64]) { in.UserID = v.Value }).
+		describe("Yourself; administrators may log time for other users."),
+), readOnly(func(in *timeIn) *[]string { return &in.ReadOnly }, "updatedAt"))
+
+var commentForm = fields(one(
+	formattable("comment", func(in *commentBody, v *string) { in.Comment = v }).onCreate().maxLength(tracker.MaxCommentLength),
+))
+
+// Form is a HAL write body's field table as the OpenAPI document reads it.
+type Form struct {
+	Name   string
+	Fields []FieldSpec
+	// Update: the body is also sent on PATCH.
+	Update bool
+}
+
+// Forms are the field tables of every HAL write body.
+func Forms() []Form {
+	return []Form{
+		{"Project", projectForm.specs(), true},
+		{"WorkPackage", workPackageForm.specs(), true},
+		{"TimeEntry", timeEntryForm.specs(), true},
+		{"Comment", commentForm.specs(), false},
+	}
 }
 
 // ParseProject reads a project create or update body.
-func ParseProject(data []byte) (tracker.ProjectInput, error) {
-	b, err := parseBody(data)
-	if err != nil {
-		return tracker.ProjectInput{}, err
-	}
-	in := tracker.ProjectInput{
-		Identifier: b.str("identifier"), Name: b.str("name"), Description: b.formattable("description"),
-		Active: b.boolean("active"), Public: b.boolean("public"), Parent: b.link("parent", "/api/v3/projects/"),
-		CreatedAt: b.dateTime("createdAt"), ReadOnly: b.readOnly("updatedAt"),
-	}
-	return in, b.errs.Err()
-}
+func ParseProject(data []byte) (tracker.ProjectInput, error) { return projectForm.parse(data) }
 
 // ParseWorkPackage reads a work package create or update body.
 func ParseWorkPackage(data []byte) (tracker.WorkPackageInput, error) {
-	b, err := parseBody(data)
-	if err != nil {
-		return tracker.WorkPackageInput{}, err
-	}
-	in := tracker.WorkPackageInput{
-		Subject: b.str("subject"), Description: b.formattable("description"),
-		StartDate: b.optDate("startDate"), DueDate: b.optDate("dueDate"),
-		EstimatedHours: b.optDuration("estimatedTime", true), PercentageDone: b.optInt("percentageDone"),
-		AssigneeID: b.link("assignee", "/api/v3/users/"), CreatedAt: b.dateTime("createdAt"),
-		LockVersion: b.integer("lockVersion"), ReadOnly: b.readOnly("updatedAt", "spentTime", "derivedStartDate", "derivedDueDate", "derivedEstimatedTime", "derivedPercentageDone"),
-	}
-	in.ProjectID = required("project", b.link("project", "/api/v3/projects/"), &b.errs)
-	in.TypeID = required("type", b.link("type", "/api/v3/types/"), &b.errs)
-	in.StatusID = required("status", b.link("status", "/api/v3/statuses/"), &b.errs)
-	in.PriorityID = required("priority", b.link("priority", "/api/v3/priorities/"), &b.errs)
-	in.AuthorID = required("author", b.link("author", "/api/v3/users/"), &b.errs)
-	return in, b.errs.Err()
+	return workPackageForm.parse(data)
 }
 
 // ParseTimeEntry reads a time entry create or update body.
-func ParseTimeEntry(data []byte) (tracker.TimeEntryInput, error) {
-	b, err := parseBody(data)
-	if err != nil {
-		return tracker.TimeEntryInput{}, err
-	}
-	in := tracker.TimeEntryInput{Comment: b.formattable("comment"), CreatedAt: b.dateTime("createdAt"),
-		WorkPackageID: b.link("workPackage", "/api/v3/work_packages/"), ReadOnly: b.readOnly("updatedAt")}
-	if d := b.optDuration("hours", false); d.Set {
-		in.Hours = d.Value
-	}
-	if raw, ok := b.props["spentOn"]; ok {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			b.formatError("spentOn", "a date such as 2026-11-28")
-		} else {
-			in.SpentOn = &s
-		}
-	}
-	in.ProjectID = required("project", b.link("project", "/api/v3/projects/"), &b.errs)
-	in.UserID = required("user", b.link("user", "/api/v3/users/"), &b.errs)
-	return in, b.errs.Err()
-}
+func ParseTimeEntry(data []byte) (tracker.TimeEntryInput, error) { return timeEntryForm.parse(data) }
 
 // ParseComment reads a comment body: {"comment": {"raw": "..."}}.
 func ParseComment(data []byte) (string, error) {
-	b, err := parseBody(data)
+	in, err := commentForm.parse(data)
 	if err != nil {
 		return "", err
 	}
-	text := b.formattable("comment")
-	if err := b.errs.Err(); err != nil {
-		return "", err
-	}
-	if text == nil {
+	if in.Comment == nil {
 		return "", domain.Invalid("comment", "Comment can't be blank.")
 	}
-	return *text, nil
+	return *in.Comment, nil
 }

@@ -41,9 +41,10 @@ func newSessionBody(sess auth.Session) sessionBody {
 	return sessionBody{User: hal.User(sess.User, sess.User), CSRFToken: sess.CSRFToken, ExpiresAt: hal.DateTime(sess.ExpiresAt)}
 }
 
+// loginRequest is bounded as auth.NewUser is: no longer login or password exists.
 type loginRequest struct {
-	Login    string `json:"login" validate:"required"`
-	Password string `json:"password" validate:"required"`
+	Login    string `json:"login" validate:"required,max=256" label:"Login"`
+	Password string `json:"password" validate:"required,max=1024" label:"Password"`
 }
 
 func (s *server) login(c *fiber.Ctx) error {

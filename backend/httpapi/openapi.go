@@ -3,12 +3,13 @@ package httpapi
 import (
 	"encoding/json"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/hookpost/hookpost/backend/settings"
+	"github.com/hookpost/hookpost/backend/query"
 )
 
 // op documents one route for the OpenAPI document.
@@ -18,14 +19,14 @@ type op struct {
 	resp         string // response schema name
 	status       int    // success status; 200 when zero
 	errors       []int
-	hal          bool // application/hal+json
-	paged        bool // takes offset and pageSize
-	filters      bool // takes filters and sortBy
-	multipart    bool // body is multipart/form-data
-	binary       bool // answers a file
-	yaml         bool // answers YAML
-	html         bool // answers an HTML page
-	text         bool // answers plain text
+	hal          bool       // application/hal+json
+	paged        bool       // takes offset and pageSize
+	filters      query.Spec // takes filters and sortBy over these fields
+	multipart    bool       // body is multipart/form-data
+	binary       bool       // answers a file
+	yaml         bool       // answers YAML
+	html         bool       // answers an HTML page
+	text         bool       // answers plain text
 	noAuth       bool
 }
 
@@ -47,7 +48,6 @@ func buildOpenAPI(routes []route, version string) ([]byte, []byte, error) {
 		}
 		item[strings.ToLower(r.method)] = operation(r)
 	}
-	def := settings.Defaults()
 	doc := obj{
 		"openapi": "3.1.0",
 		"info": obj{
@@ -92,8 +92,7 @@ func buildOpenAPI(routes []route, version string) ([]byte, []byte, error) {
 					"_embedded": obj{"type": "object", "properties": obj{
 						"details": obj{"type": "object", "properties": obj{"attribute": obj{"type": "string"}}},
 						"errors":  obj{"type": "array", "items": ref("Error")}}}}},
-				"Health":       obj{"type": "object", "properties": obj{"status": obj{"type": "string"}}},
-				"LoginRequest": obj{"type": "object", "required": []string{"login", "password"}, "properties": obj{"login": obj{"type": "string"}, "password": obj{"type": "string", "format": "password"}}},
+				"Health": obj{"type": "object", "properties": obj{"status": obj{"type": "string"}}},
 				"Session": obj{"type": "object", "properties": obj{
 					"user": ref("User"), "csrfToken": obj{"type": "string", "description": "Send it as `" + csrfHeader + "` on non-GET requests."},
 					"expiresAt": obj{"type": "string", "format": "date-time"}}},
@@ -111,36 +110,19 @@ func buildOpenAPI(routes []route, version string) ([]byte, []byte, error) {
 				"Root": obj{"type": "object", "required": []string{"_type", "instanceName", "_links"}, "properties": obj{
 					"_type": obj{"const": "Root"}, "instanceName": obj{"type": "string"}, "coreVersion": obj{"type": "string"},
 					"_links": obj{"type": "object", "additionalProperties": ref("Link")}}},
-				"Settings": obj{"type": "object", "properties": obj{
-					"restApiEnabled":          obj{"type": "boolean", "default": def.RestAPIEnabled, "description": "Enable REST web service: when false, API tokens are refused (401) and cannot be created."},
-					"maxPageSize":             obj{"type": "integer", "minimum": settings.MinPageSize, "maximum": settings.MaxPageSize, "default": def.MaxPageSize, "description": "Hard cap on pageSize of every collection."},
-					"writeReadonlyAttributes": obj{"type": "boolean", "default": def.WriteReadonlyAttributes, "description": "Administrators may set createdAt (and author of work packages) on creation."},
-					"docsEnabled":             obj{"type": "boolean", "default": def.DocsEnabled, "description": "Serve the interactive docs at /api/docs."},
-					"corsEnabled":             obj{"type": "boolean", "default": def.CORSEnabled, "description": "Send CORS headers for the listed origins."},
-					"corsOrigins":             obj{"type": "array", "items": obj{"type": "string", "examples": []string{"https://app.example.com:8443"}}, "default": def.CORSOrigins, "description": "Exact origins: scheme://host[:port]; no path, no wildcard."},
-					"updatedAt":               obj{"type": "string", "format": "date-time", "readOnly": true}}},
-				"SettingsPatch": obj{"type": "object", "additionalProperties": false, "description": "Any subset of the settings.", "properties": obj{
-					"restApiEnabled": obj{"type": "boolean"}, "maxPageSize": obj{"type": "integer", "minimum": settings.MinPageSize, "maximum": settings.MaxPageSize},
-					"writeReadonlyAttributes": obj{"type": "boolean"}, "docsEnabled": obj{"type": "boolean"},
-					"corsEnabled": obj{"type": "boolean"}, "corsOrigins": obj{"type": "array", "items": obj{"type": "string"}}}},
-				"Token": obj{"type": "object", "properties": obj{
-					"id": obj{"type": "integer"}, "name": obj{"type": "string"}, "last4": obj{"type": "string"},
-					"expiresAt": obj{"type": []string{"string", "null"}, "format": "date-time"}, "lastUsedAt": obj{"type": []string{"string", "null"}, "format": "date-time"},
-					"createdAt": obj{"type": "string", "format": "date-time"}}},
-				"TokenList": obj{"type": "object", "properties": obj{"tokens": obj{"type": "array", "items": ref("Token")}}},
-				"NewToken": obj{"type": "object", "required": []string{"name"}, "properties": obj{
-					"name": obj{"type": "string", "maxLength": 100}, "expiresAt": obj{"type": []string{"string", "null"}, "format": "date-time"}}},
-				"CreatedToken": obj{"allOf": []obj{ref("Token"), {"type": "object", "properties": obj{"token": obj{"type": "string", "description": "The secret; shown only in this response."}}}}},
-				"OpenAPI":      obj{"type": "object", "description": "An OpenAPI 3.1 document."},
+				"OpenAPI": obj{"type": "object", "description": "An OpenAPI 3.1 document."},
 			},
 		},
 	}
 	schemas := doc["components"].(obj)["schemas"].(obj)
-	for name, schema := range webhookSchemas() {
-		schemas[name] = schema
+	reflected, err := reflectedSchemas()
+	if err != nil {
+		return nil, nil, err
 	}
-	for name, schema := range trackerSchemas() {
-		schemas[name] = schema
+	for _, group := range []obj{webhookSchemas(), trackerSchemas(), halWriteSchemas(), reflected} {
+		for name, schema := range group {
+			schemas[name] = schema
+		}
 	}
 	js, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
@@ -166,9 +148,69 @@ var errorDescriptions = map[int]string{
 	409: "UpdateConflict",
 	413: "Request body too large",
 	415: "TypeNotSupported: the body must be application/json",
-	422: "PropertyConstraintViolation, PropertyFormatError, PropertyIsReadOnly or MultipleErrors",
+	422: "PropertyConstraintViolation, PropertyFormatError, PropertyIsReadOnly, PropertyMissingError or MultipleErrors; _embedded.details.attribute names the property",
 	429: "TooManyRequests: too many failed sign-ins; retry after Retry-After seconds",
+	500: "InternalServerError: the server log has the details",
 	503: "Not ready",
+}
+
+// errorStatuses are the error statuses r can answer: those that follow from
+// the route's facts (who may call it, whether it names a resource, takes a
+// body or a query), so that they cannot be forgotten, and those only its
+// handler knows (r.doc.errors: 403 for permissions, 409, 429, 503).
+func errorStatuses(r route) []int {
+	set := map[int]bool{500: true}
+	for _, code := range r.doc.errors {
+		set[code] = true
+	}
+	if r.access != public {
+		set[401] = true
+	}
+	if r.access == adminOnly {
+		set[403] = true
+	}
+	if strings.Contains(r.path, ":id") {
+		set[404] = true
+	}
+	if r.doc.body != "" {
+		set[400], set[413], set[415], set[422] = true, true, true, true
+	}
+	if r.doc.paged || r.doc.filters != nil {
+		set[400] = true
+	}
+	codes := make([]int, 0, len(set))
+	for code := range set {
+		codes = append(codes, code)
+	}
+	sort.Ints(codes)
+	return codes
+}
+
+// filterParams states filters and sortBy as the JSON they are, over the
+// collection's own fields.
+func filterParams(spec query.Spec) []obj {
+	names := make([]string, 0, len(spec))
+	for name := range spec {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	filter := obj{"type": "object", "minProperties": 1, "propertyNames": obj{"enum": names},
+		"additionalProperties": obj{"type": "object", "required": []string{"operator"}, "properties": obj{
+			"operator": obj{"type": "string", "examples": []string{"=", "!", "~", "!~", "*", "!*", ">=", "<=", "<>d"}},
+			"values":   obj{"type": "array", "items": obj{"type": "string"}}}}}
+	sortPair := obj{"type": "array", "minItems": 2, "maxItems": 2,
+		"prefixItems": []obj{{"enum": names}, {"enum": []string{"asc", "desc"}}}}
+	return []obj{
+		{"name": "filters", "in": "query",
+			"description": "OpenProject's JSON filters: a list of {name: {operator, values}}, all of which must hold. " +
+				"A filter or operator the collection does not know is a 400 InvalidQuery naming it.",
+			"content": obj{"application/json": obj{"schema": obj{"type": "array", "items": filter},
+				"example": []obj{{"status": obj{"operator": "=", "values": []string{"1"}}}}}}},
+		{"name": "sortBy", "in": "query",
+			"description": "A JSON list of [field, \"asc\" or \"desc\"] pairs, the first one sorting first.",
+			"content": obj{"application/json": obj{"schema": obj{"type": "array", "items": sortPair},
+				"example": [][]string{{"updatedAt", "desc"}}}}},
+	}
 }
 
 func errorResponses() obj {
@@ -206,10 +248,8 @@ func operation(r route) obj {
 			obj{"name": "offset", "in": "query", "description": "1-based page number", "schema": obj{"type": "integer", "minimum": 1, "default": 1}},
 			obj{"name": "pageSize", "in": "query", "description": "Elements per page; -1 for the maximum, 0 for the total only; clamped to maxPageSize", "schema": obj{"type": "integer", "minimum": -1}})
 	}
-	if d.filters {
-		params = append(params,
-			obj{"name": "filters", "in": "query", "description": `OpenProject JSON filters, e.g. [{"status":{"operator":"=","values":["1"]}}]; operators =, !, ~, !~, >=, <=, <>d, *, !*`, "schema": obj{"type": "string"}},
-			obj{"name": "sortBy", "in": "query", "description": `JSON list of [field, "asc"|"desc"] pairs, e.g. [["updatedAt","desc"]]`, "schema": obj{"type": "string"}})
+	if d.filters != nil {
+		params = append(params, filterParams(d.filters)...)
 	}
 	if params != nil {
 		o["parameters"] = params
@@ -243,7 +283,7 @@ func operation(r route) obj {
 		success["content"] = obj{ct: obj{"schema": ref(d.resp)}}
 	}
 	responses := obj{strconv.Itoa(status): success}
-	for _, code := range d.errors {
+	for _, code := range errorStatuses(r) {
 		responses[strconv.Itoa(code)] = obj{"$ref": "#/components/responses/E" + strconv.Itoa(code)}
 	}
 	o["responses"] = responses

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,7 +73,7 @@ type Patch struct {
 	WriteReadonlyAttributes *bool     `json:"writeReadonlyAttributes"`
 	DocsEnabled             *bool     `json:"docsEnabled"`
 	CORSEnabled             *bool     `json:"corsEnabled"`
-	CORSOrigins             *[]string `json:"corsOrigins"`
+	CORSOrigins             *[]string `json:"corsOrigins" validate:"omitnil,max=100,dive,max=300" label:"CORS origins"`
 }
 
 type row struct {
@@ -292,7 +293,7 @@ func (s *Service) Update(ctx context.Context, p Patch) (Settings, error) {
 		errs = append(errs, domain.FieldErrors(err)...)
 	}
 	var origins []string
-	if p.CORSOrigins != nil {
+	if p.CORSOrigins != nil && !errs.Has("corsOrigins") {
 		var oerrs domain.ValidationErrors
 		origins, oerrs = NormalizeOrigins(*p.CORSOrigins)
 		errs = append(errs, oerrs...)
@@ -343,6 +344,15 @@ func set[T any](dst *T, v *T) {
 	}
 }
 
+// OriginPattern is the form of a CORS origin: scheme://host[:port] with an
+// optional trailing "/", the host a DNS name or a bracketed IPv6 address, the
+// port 1-65535. NormalizeOrigins refuses lines that do not match it and the
+// OpenAPI document states it.
+const OriginPattern = `^[Hh][Tt][Tt][Pp][Ss]?://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*)` +
+	`(:([1-9][0-9]{0,3}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5]))?/?$`
+
+var originPattern = regexp.MustCompile(OriginPattern)
+
 // NormalizeOrigins checks each line of the CORS origins list. Blank lines and
 // repeats are dropped; scheme and host are lower-cased (browsers send them so)
 // and a lone trailing "/" is removed. Every invalid line gets its own error
@@ -357,6 +367,9 @@ func NormalizeOrigins(lines []string) ([]string, domain.ValidationErrors) {
 			continue
 		}
 		origin, reason := normalizeOrigin(line)
+		if reason == "" && !originPattern.MatchString(line) {
+			reason = "does not have the form scheme://host[:port]"
+		}
 		if reason != "" {
 			errs = append(errs, domain.Invalid("corsOrigins",
 				"corsOrigins line %d: %q %s; expected scheme://host[:port], e.g. https://app.example.com:8443.", i+1, line, reason))

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -45,11 +44,9 @@ func (s *Service) AddAttachment(ctx context.Context, viewer auth.User, workPacka
 		return AttachmentView{}, ErrTooLarge
 	}
 	name := filepath.Base(strings.ReplaceAll(in.FileName, `\`, "/"))
-	var errs domain.ValidationErrors
+	errs := NewAttachment{FileName: name, Description: in.Description}.boundErrors()
 	if name == "" || name == "." || name == "/" {
 		errs = append(errs, domain.Invalid("fileName", "File name can't be blank."))
-	} else if utf8.RuneCountInString(name) > 255 {
-		errs = append(errs, domain.Invalid("fileName", "File name is too long (maximum is 255 characters)."))
 	}
 	if err := errs.Err(); err != nil {
 		return AttachmentView{}, err

@@ -11,9 +11,6 @@ import (
 	"github.com/hookpost/hookpost/backend/outbox"
 )
 
-// MaxCommentLength bounds a comment's text.
-const MaxCommentLength = 100_000
-
 // AddComment comments on a work package.
 func (s *Service) AddComment(ctx context.Context, viewer auth.User, workPackageID int64, text string) (CommentView, error) {
 	v, err := s.WorkPackage(ctx, viewer, workPackageID)
@@ -23,8 +20,9 @@ func (s *Service) AddComment(ctx context.Context, viewer auth.User, workPackageI
 	if strings.TrimSpace(text) == "" {
 		return CommentView{}, domain.Invalid("comment", "Comment can't be blank.")
 	}
-	if len(text) > MaxCommentLength {
-		return CommentView{}, domain.Invalid("comment", "Comment is too long (maximum is %d characters).", MaxCommentLength)
+	var errs domain.ValidationErrors
+	if tooLong(&errs, "comment", "Comment", &text, MaxCommentLength); errs != nil {
+		return CommentView{}, errs.Err()
 	}
 	var id int64
 	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {

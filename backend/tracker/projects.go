@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -47,7 +46,7 @@ var ProjectFields = query.Spec{
 	"updatedAt":  {Column: "p.updated_at", Kind: query.DateTime},
 }
 
-var identifierPattern = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
+var identifierPattern = regexp.MustCompile(IdentifierPattern)
 
 // ListProjects returns one page of the projects viewer may see.
 func (s *Service) ListProjects(ctx context.Context, viewer auth.User, p ListParams) ([]Project, int, error) {
@@ -123,7 +122,7 @@ func (s *Service) Project(ctx context.Context, viewer auth.User, id int64) (Proj
 }
 
 func (s *Service) validateProject(ctx context.Context, db bun.IDB, viewer auth.User, id int64, in ProjectInput, creating bool) domain.ValidationErrors {
-	var errs domain.ValidationErrors
+	errs := in.boundErrors()
 	for _, f := range in.ReadOnly {
 		errs = append(errs, domain.ReadOnly(f))
 	}
@@ -134,10 +133,8 @@ func (s *Service) validateProject(ctx context.Context, db bun.IDB, viewer auth.U
 		errs = append(errs, domain.Invalid("name", "Name can't be blank."))
 	}
 	if in.Name != nil {
-		if n := strings.TrimSpace(*in.Name); n == "" {
+		if strings.TrimSpace(*in.Name) == "" {
 			errs = append(errs, domain.Invalid("name", "Name can't be blank."))
-		} else if utf8.RuneCountInString(n) > 255 {
-			errs = append(errs, domain.Invalid("name", "Name is too long (maximum is 255 characters)."))
 		}
 	}
 	if creating && in.Identifier == nil {
@@ -148,8 +145,8 @@ func (s *Service) validateProject(ctx context.Context, db bun.IDB, viewer auth.U
 		switch {
 		case ident == "":
 			errs = append(errs, domain.Invalid("identifier", "Identifier can't be blank."))
-		case len(ident) > 100:
-			errs = append(errs, domain.Invalid("identifier", "Identifier is too long (maximum is 100 characters)."))
+		case len(ident) > MaxIdentifierLength:
+			// boundErrors said so; a pattern or uniqueness check would add nothing.
 		case !identifierPattern.MatchString(ident):
 			errs = append(errs, domain.Invalid("identifier", "Identifier %q is invalid: use lower-case letters, digits, '-' and '_', starting with a letter.", ident))
 		default:

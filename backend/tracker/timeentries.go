@@ -118,7 +118,7 @@ func (s *Service) TimeEntry(ctx context.Context, viewer auth.User, id int64) (Ti
 }
 
 func (s *Service) validateTimeEntry(ctx context.Context, db bun.IDB, viewer auth.User, te *TimeEntry, in TimeEntryInput, creating bool) domain.ValidationErrors {
-	var errs domain.ValidationErrors
+	errs := in.boundErrors()
 	for _, f := range in.ReadOnly {
 		errs = append(errs, domain.ReadOnly(f))
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -192,7 +191,7 @@ type refs struct {
 }
 
 func (s *Service) validateWorkPackage(ctx context.Context, db bun.IDB, viewer auth.User, wp *WorkPackage, in WorkPackageInput, creating bool) (domain.ValidationErrors, refs) {
-	var errs domain.ValidationErrors
+	errs := in.boundErrors()
 	loaded := refs{users: map[int64]auth.User{}}
 	for _, f := range in.ReadOnly {
 		errs = append(errs, domain.ReadOnly(f))
@@ -211,8 +210,6 @@ func (s *Service) validateWorkPackage(ctx context.Context, db bun.IDB, viewer au
 		}
 		if subject == "" {
 			errs = append(errs, domain.Invalid("subject", "Subject can't be blank."))
-		} else if utf8.RuneCountInString(subject) > 255 {
-			errs = append(errs, domain.Invalid("subject", "Subject is too long (maximum is 255 characters)."))
 		}
 	}
 	validDate("startDate", in.StartDate, &errs)

@@ -10,7 +10,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/uptrace/bun"
 
@@ -67,15 +66,18 @@ type Status struct {
 }
 
 // Input is a webhook create or update; nil fields are left as they are.
+// The validate tags are the bounds both the service and the OpenAPI document
+// read; the rules tags cannot say (required on create, unique names, http(s)
+// URLs, known events and projects) are in validate below.
 type Input struct {
-	Name        *string   `json:"name"`
-	URL         *string   `json:"url"`
-	Description *string   `json:"description"`
-	Secret      *string   `json:"secret"`
-	Enabled     *bool     `json:"enabled"`
-	Events      *[]string `json:"events"`
-	AllProjects *bool     `json:"allProjects"`
-	ProjectIDs  *[]int64  `json:"projectIds"`
+	Name        *string   `json:"name" validate:"omitnil,max=255" label:"Name" doc:"Required on create; unique ignoring case."`
+	URL         *string   `json:"url" validate:"omitnil,max=2048" label:"Payload URL" doc:"Required on create; an absolute http(s) URL without user name or password."`
+	Description *string   `json:"description" validate:"omitnil,max=4096" label:"Description"`
+	Secret      *string   `json:"secret" validate:"omitnil,max=255" label:"Signature secret" doc:"Write-only; whsec_… secrets are base64-decoded for Standard Webhooks signatures. An empty string removes it."`
+	Enabled     *bool     `json:"enabled" doc:"Defaults to true on create."`
+	Events      *[]string `json:"events" validate:"omitnil,max=100" label:"Events" doc:"Events from the catalogue (GET /api/admin/events)."`
+	AllProjects *bool     `json:"allProjects" doc:"Defaults to true on create; when false, only projectIds are delivered."`
+	ProjectIDs  *[]int64  `json:"projectIds" validate:"omitnil,max=1000" label:"Projects" doc:"Projects that must exist."`
 }
 
 // RotationGrace is how long a replaced secret keeps signing (SPEC §6.3).
@@ -279,7 +281,7 @@ func dedupe[T comparable](in []T) []T {
 }
 
 func (s *Service) validate(ctx context.Context, db bun.IDB, id int64, in Input, creating bool) error {
-	var errs domain.ValidationErrors
+	errs := domain.ValidationErrors(domain.FieldErrors(domain.Validate(in)))
 	if in.Name != nil || creating {
 		name := ""
 		if in.Name != nil {
@@ -288,8 +290,6 @@ func (s *Service) validate(ctx context.Context, db bun.IDB, id int64, in Input, 
 		switch {
 		case name == "":
 			errs = append(errs, domain.Invalid("name", "Name can't be blank."))
-		case utf8.RuneCountInString(name) > 255:
-			errs = append(errs, domain.Invalid("name", "Name is too long (maximum is 255 characters)."))
 		default:
 			n, err := db.NewSelect().Table("webhooks").Where("lower(name) = lower(?) AND id <> ?", name, id).Count(ctx)
 			if err != nil {
@@ -309,9 +309,6 @@ func (s *Service) validate(ctx context.Context, db bun.IDB, id int64, in Input, 
 			errs = append(errs, domain.Invalid("url", "%s", msg))
 		}
 	}
-	if in.Secret != nil && len(*in.Secret) > 255 {
-		errs = append(errs, domain.Invalid("secret", "Secret is too long (maximum is 255 characters)."))
-	}
 	if in.Events != nil {
 		for _, e := range *in.Events {
 			if !outbox.Known(e) {
@@ -319,7 +316,8 @@ func (s *Service) validate(ctx context.Context, db bun.IDB, id int64, in Input, 
 			}
 		}
 	}
-	if in.ProjectIDs != nil {
+	// A list over its bound is not looked up: that is one query per project.
+	if in.ProjectIDs != nil && !errs.Has("projectIds") {
 		for _, p := range dedupe(*in.ProjectIDs) {
 			n, err := db.NewSelect().Table("projects").Where("id = ?", p).Count(ctx)
 			if err != nil {
