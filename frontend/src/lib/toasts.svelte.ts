@@ -8,10 +8,14 @@ export interface Toast {
 let next = 1
 export const toasts = $state<Toast[]>([])
 
-export function toast(kind: Toast['kind'], text: string, ms = kind === 'error' ? 8000 : 4000) {
+const maxShown = 3
+
+export function toast(kind: Toast['kind'], text: string, ms = kind === 'error' ? 8000 : 4000): number {
   const id = next++
   toasts.push({ id, kind, text })
+  if (toasts.length > maxShown) toasts.splice(0, toasts.length - maxShown)
   setTimeout(() => dismiss(id), ms)
+  return id
 }
 
 export function dismiss(id: number) {
