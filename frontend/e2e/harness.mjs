@@ -21,14 +21,19 @@ export async function freePort() {
   })
 }
 
-/** startHookpost runs `hookpost serve` and resolves once /healthz answers, with the admin password it printed. */
-export async function startHookpost() {
+/**
+ * startHookpost runs `hookpost serve` (with extra flags such as
+ * --webhook-allow) and resolves once /healthz answers, with the admin
+ * password it printed.
+ */
+export async function startHookpost(extraArgs = []) {
   const bin = process.env.HOOKPOST_BIN
   if (!bin) throw new Error('HOOKPOST_BIN must name the hookpost binary to test')
   const dir = mkdtempSync(join(tmpdir(), 'hookpost-e2e-'))
   const port = await freePort()
   const base = `http://127.0.0.1:${port}`
-  const proc = spawn(bin, ['serve', '--db', join(dir, 'hookpost.db'), '--addr', `127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const db = join(dir, 'hookpost.db')
+  const proc = spawn(bin, ['serve', '--db', db, '--addr', `127.0.0.1:${port}`, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   proc.stderr.on('data', (d) => (stderr += d))
   const deadline = Date.now() + 20000
@@ -47,6 +52,7 @@ export async function startHookpost() {
   if (!m) throw new Error(`no admin password printed: ${stderr}`)
   return {
     base,
+    db,
     password: m[1],
     stderr: () => stderr,
     async stop() {

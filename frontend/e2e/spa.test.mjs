@@ -48,7 +48,7 @@ test('sign in, edit the API settings, see them after reload, see a bad origin re
   await page.getByRole('button', { name: 'Save' }).click()
   const fieldError = page.locator('[data-field="corsOrigins"]')
   await fieldError.waitFor()
-  assert.match(await fieldError.textContent(), /line 2/)
+  assert.match(await fieldError.textContent(), /^Allowed origins line 2/, 'the error names the field by its label')
   assert.equal(await page.getByLabel('Allowed origins').getAttribute('aria-invalid'), 'true')
 
   // Nothing was saved by the rejected request.

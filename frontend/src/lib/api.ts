@@ -1,6 +1,18 @@
 // One API client, two transports: the Wails bindings inside the desktop
 // window, fetch against the Hookpost server in a browser.
-import type { CreatedToken, NewToken, Settings, SettingsPatch, Token, User } from './types'
+import type {
+  Attempt,
+  CreatedToken,
+  NewToken,
+  ProjectRef,
+  ResourceDef,
+  Settings,
+  SettingsPatch,
+  Token,
+  User,
+  Webhook,
+  WebhookInput,
+} from './types'
 import { ApiError } from './errors'
 import * as App from '../../wailsjs/go/app/App'
 import { WindowSetTitle, ClipboardSetText, BrowserOpenURL } from '../../wailsjs/runtime/runtime'
@@ -22,7 +34,30 @@ export interface Api {
   copy(text: string): Promise<void>
   /** Opens a URL in the system browser (desktop) or a new tab. */
   openExternal(url: string): void
+
+  eventCatalogue(): Promise<ResourceDef[]>
+  listWebhooks(): Promise<Webhook[]>
+  getWebhook(id: number): Promise<Webhook>
+  createWebhook(w: WebhookInput): Promise<Webhook>
+  updateWebhook(id: number, w: WebhookInput): Promise<Webhook>
+  deleteWebhook(id: number): Promise<void>
+  /** Sends one signed sample of event now and answers the logged attempt. */
+  testWebhook(id: number, event: string): Promise<Attempt>
+  /** A webhook's attempts, newest first: at most limit, older than the attempt id before (0: newest). */
+  listDeliveries(webhookID: number, limit: number, before: number): Promise<Attempt[]>
+  redeliver(deliveryID: number): Promise<void>
+  /** Queues every failed delivery since (ISO 8601) again; answers how many. */
+  replay(webhookID: number, since: string): Promise<number>
+  /**
+   * Every project, for the webhook form's picker; null where this transport
+   * cannot list them (the desktop window has no binding for projects and no
+   * HTTP credentials), so the form falls back to project ids.
+   */
+  listProjects(): Promise<ProjectRef[] | null>
 }
+
+/** cast is for the Wails promises, typed with the generated model classes. */
+const cast = <T>(p: Promise<unknown>) => p as Promise<T>
 
 async function viaBinding<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -49,6 +84,17 @@ export function bindingsApi(): Api {
       await ClipboardSetText(text)
     },
     openExternal: (url) => BrowserOpenURL(url),
+    eventCatalogue: () => viaBinding(() => cast<ResourceDef[]>(App.EventCatalogue())),
+    listWebhooks: () => viaBinding(() => cast<Webhook[]>(App.ListWebhooks())),
+    getWebhook: (id) => viaBinding(() => cast<Webhook>(App.GetWebhook(id))),
+    createWebhook: (w) => viaBinding(() => cast<Webhook>(App.CreateWebhook(w as never))),
+    updateWebhook: (id, w) => viaBinding(() => cast<Webhook>(App.UpdateWebhook(id, w as never))),
+    deleteWebhook: (id) => viaBinding(() => App.DeleteWebhook(id)),
+    testWebhook: (id, event) => viaBinding(() => cast<Attempt>(App.TestWebhook(id, event))),
+    listDeliveries: (id, limit, before) => viaBinding(() => cast<Attempt[]>(App.ListDeliveries(id, limit, before))),
+    redeliver: (id) => viaBinding(() => App.Redeliver(id)),
+    replay: (id, since) => viaBinding(() => App.ReplayWebhook(id, since)),
+    listProjects: () => Promise.resolve(null),
   }
 }
 
@@ -117,6 +163,38 @@ export function fetchApi(base = ''): Api {
     copy: (text) => navigator.clipboard.writeText(text),
     openExternal: (url) => {
       window.open(url, '_blank', 'noopener')
+    },
+    eventCatalogue: async () => (await call<{ resources: ResourceDef[] }>('GET', '/api/admin/events')).resources,
+    listWebhooks: async () => (await call<{ webhooks: Webhook[] }>('GET', '/api/admin/webhooks')).webhooks,
+    getWebhook: (id) => call('GET', `/api/admin/webhooks/${id}`),
+    createWebhook: (w) => call('POST', '/api/admin/webhooks', w),
+    updateWebhook: (id, w) => call('PATCH', `/api/admin/webhooks/${id}`, w),
+    deleteWebhook: (id) => call('DELETE', `/api/admin/webhooks/${id}`),
+    testWebhook: (id, event) => call('POST', `/api/admin/webhooks/${id}/test`, { event }),
+    listDeliveries: async (id, limit, before) => {
+      const q = new URLSearchParams({ limit: String(limit) })
+      if (before) q.set('before', String(before))
+      return (await call<{ deliveries: Attempt[] }>('GET', `/api/admin/webhooks/${id}/deliveries?${q}`)).deliveries
+    },
+    redeliver: async (id) => {
+      await call('POST', `/api/admin/deliveries/${id}/redeliver`)
+    },
+    replay: async (id, since) => (await call<{ queued: number }>('POST', `/api/admin/webhooks/${id}/replay`, { since })).queued,
+    listProjects: async () => {
+      interface Page {
+        total: number
+        _embedded: { elements: { id: number; name: string; identifier: string }[] }
+      }
+      const out: ProjectRef[] = []
+      // Pages of the largest size the API settings allow; the server caps
+      // pageSize itself, so follow total rather than assume a page size.
+      for (let page = 1; page <= 50; page++) {
+        const p = await call<Page>('GET', `/api/v3/projects?pageSize=1000&offset=${page}`)
+        const els = p._embedded?.elements ?? []
+        out.push(...els.map((e) => ({ id: e.id, name: e.name, identifier: e.identifier })))
+        if (els.length === 0 || out.length >= p.total) break
+      }
+      return out
     },
   }
 }

@@ -28,6 +28,14 @@ export class ApiError extends Error {
     return this.fields.filter((f) => f.attribute === attribute).map((f) => f.message)
   }
 
+  /**
+   * Messages about one field, named by its label: a message that starts with
+   * the JSON name ("projectIds was …") starts with the label instead.
+   */
+  at(attribute: string, label: string): string[] {
+    return this.forField(attribute).map((m) => byLabel(m, attribute, label))
+  }
+
   /** The messages that belong to no field shown on the page. */
   general(shown: string[]): string {
     const rest = this.fields.filter((f) => !shown.includes(f.attribute))
@@ -47,4 +55,10 @@ export class ApiError extends Error {
     }
     return new ApiError({ message: text }, status)
   }
+}
+
+/** byLabel replaces a leading JSON attribute name in message with the field's label. */
+export function byLabel(message: string, attribute: string, label: string): string {
+  if (message.startsWith(attribute + ' ') || message.startsWith(attribute + ':')) return label + message.slice(attribute.length)
+  return message
 }

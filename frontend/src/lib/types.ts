@@ -43,3 +43,22 @@ export interface FieldError {
   attribute: string
   message: string
 }
+
+// Webhook shapes come from the Go structs through the Wails models that
+// `wails generate module` writes; Data drops the models' helper methods so
+// the same types describe the JSON the HTTP transport returns.
+import type { dispatch, outbox, webhooks } from '../../wailsjs/go/models'
+
+type Data<T> = { [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]: T[K] }
+
+export type Webhook = Data<webhooks.Webhook> & { status: Data<webhooks.Status> }
+export type WebhookInput = Data<webhooks.Input>
+export type Attempt = Data<dispatch.Attempt>
+export type ResourceDef = Data<outbox.ResourceDef> & { events: Data<outbox.EventDef>[] }
+
+/** A project as the picker needs it (from GET /api/v3/projects). */
+export interface ProjectRef {
+  id: number
+  name: string
+  identifier: string
+}
