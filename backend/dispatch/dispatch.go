@@ -287,7 +287,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 	}
 	Sign(req.Header, j.msg.body, msgID, started, j.hook.secrets(started)...)
 
-	a := Attempt{DeliveryID: j.ID, WebhookID: j.WebhookID, Attempt: j.Attempts + 1, EventName: j.msg.name, URL: j.hook.URL,
+	a := Attempt{DeliveryID: j.ID, WebhookID: j.WebhookID, Attempt: j.Attempts + 1, EventName: j.msg.name, URL: RedactURL(j.hook.URL),
 		RequestHeaders: flatten(req.Header), ResponseCode: -1, ResponseHeaders: map[string]string{},
 		Test: j.Test, CreatedAt: started}
 	clock := time.Now()
@@ -473,6 +473,7 @@ func flatten(h http.Header) map[string]string {
 }
 
 func describe(err error) string {
+	err = redactError(err)
 	var ssrf *SSRFError
 	if errors.As(err, &ssrf) {
 		return ssrf.Error()

@@ -8,9 +8,20 @@ import (
 	"strings"
 )
 
+// MaxHours is the longest duration read or rendered (about 114,000 years):
+// far beyond any estimate, and small enough that its seconds are exact in a
+// float64 and fit an int64.
+const MaxHours = 1e9
+
 // Hours renders a number of hours as an ISO 8601 duration, as OpenProject
-// does: 4 → "PT4H", 1.5 → "PT1H30M", 42 → "P1DT18H".
+// does: 4 → "PT4H", 1.5 → "PT1H30M", 42 → "P1DT18H". Validation keeps
+// stored durations within 0…MaxHours; anything else (negative, NaN,
+// infinite) is clamped so that the output is always a valid duration.
 func Hours(h float64) string {
+	if !(h > 0) { // NaN too
+		h = 0
+	}
+	h = min(h, MaxHours)
 	total := int64(math.Round(h * 3600))
 	if total == 0 {
 		return "PT0S"
@@ -40,7 +51,8 @@ func Hours(h float64) string {
 
 var durationPattern = regexp.MustCompile(`^P(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
 
-// ParseHours reads an ISO 8601 duration ("PT4H", "P1DT2H30M") as hours.
+// ParseHours reads an ISO 8601 duration ("PT4H", "P1DT2H30M") as hours, at
+// most MaxHours.
 func ParseHours(s string) (float64, error) {
 	m := durationPattern.FindStringSubmatch(s)
 	if m == nil || s == "P" || strings.HasSuffix(s, "T") {
@@ -51,8 +63,14 @@ func ParseHours(s string) (float64, error) {
 		if i == 0 || m[i] == "" {
 			continue
 		}
-		v, _ := strconv.ParseFloat(m[i], 64)
+		v, err := strconv.ParseFloat(m[i], 64)
+		if err != nil { // out of range: the digits are all valid
+			v = math.Inf(1)
+		}
 		hours += v * factor
+	}
+	if hours > MaxHours {
+		return 0, fmt.Errorf("%q is longer than the longest duration accepted (%s)", s, Hours(MaxHours))
 	}
 	return hours, nil
 }

@@ -1,6 +1,10 @@
 package hal
 
-import "testing"
+import (
+	"math"
+	"strings"
+	"testing"
+)
 
 func TestHours(t *testing.T) {
 	for _, tc := range []struct {
@@ -25,6 +29,24 @@ func TestHours(t *testing.T) {
 	for _, bad := range []string{"", "P", "PT", "4h", "PT4", "1H", "PTH"} {
 		if _, err := ParseHours(bad); err == nil {
 			t.Errorf("ParseHours(%q) accepted", bad)
+		}
+	}
+}
+
+// Durations too long for an int64 of seconds are refused, and rendering never
+// produces something ParseHours refuses.
+func TestHoursBounds(t *testing.T) {
+	for _, bad := range []string{"P99999999999999999999W", "PT" + strings.Repeat("9", 400) + "H", "P1000000000DT1H"} {
+		if h, err := ParseHours(bad); err == nil {
+			t.Errorf("ParseHours(%q) = %v, want an error", bad, h)
+		}
+	}
+	if h, err := ParseHours("P5952380W"); err != nil || h != 5952380*7*24 {
+		t.Errorf("a long but valid duration: %v %v", h, err)
+	}
+	for h, want := range map[float64]string{-1: "PT0S", math.NaN(): "PT0S", math.Inf(1): "P41666666DT16H"} {
+		if got := Hours(h); got != want {
+			t.Errorf("Hours(%v) = %q, want %q", h, got, want)
 		}
 	}
 }

@@ -329,23 +329,9 @@ func (s *server) addAttachment(c *fiber.Ctx) error {
 	}
 	in := tracker.NewAttachment{FileName: fh.Filename, ContentType: fh.Header.Get("Content-Type")}
 	if meta := form.Value["metadata"]; len(meta) > 0 {
-		var md struct {
-			FileName    string `json:"fileName"`
-			ContentType string `json:"contentType"`
-			Description struct {
-				Raw string `json:"raw"`
-			} `json:"description"`
+		if err := readAttachmentMetadata([]byte(meta[0]), &in); err != nil {
+			return err
 		}
-		if err := decodeStrict([]byte(meta[0]), &md); err != nil {
-			return domain.Invalid("metadata", "The metadata part must be JSON such as {\"fileName\": \"a.png\"}: %v.", err)
-		}
-		if md.FileName != "" {
-			in.FileName = md.FileName
-		}
-		if md.ContentType != "" {
-			in.ContentType = md.ContentType
-		}
-		in.Description = md.Description.Raw
 	}
 	f, err := fh.Open()
 	if err != nil {

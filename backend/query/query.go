@@ -83,7 +83,11 @@ func Filters(raw string, spec Spec, viewerID int64) ([]Condition, error) {
 		for name, f := range entry {
 			field, ok := spec[name]
 			if !ok {
-				return nil, invalid(name, "Filter %q does not exist; accepted filters: %s.", name, spec.names())
+				attr := name
+				if attr == "" { // an error names the property it is about
+					attr = "filters"
+				}
+				return nil, invalid(attr, "Filter %q does not exist; accepted filters: %s.", name, spec.names())
 			}
 			c, err := condition(name, field, f.Operator, f.Values, viewerID)
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -409,6 +410,12 @@ func normalizeOrigin(line string) (string, string) {
 	}
 	host := strings.ToLower(u.Hostname())
 	if strings.Contains(host, ":") {
+		// A browser's Origin never carries a zone (%25eth0), and an
+		// address it cannot read would never match.
+		a, err := netip.ParseAddr(host)
+		if err != nil || a.Zone() != "" {
+			return "", "has an invalid host name"
+		}
 		host = "[" + host + "]"
 	} else if strings.ContainsAny(host, " _%") || net.ParseIP(host) == nil && !validHostname(host) {
 		return "", "has an invalid host name"

@@ -80,6 +80,9 @@ type Input struct {
 	ProjectIDs  *[]int64  `json:"projectIds" validate:"omitnil,max=1000" label:"Projects" doc:"Projects that must exist."`
 }
 
+// MinSecretShown is the shortest secret whose last 4 characters are shown.
+const MinSecretShown = 16
+
 // RotationGrace is how long a replaced secret keeps signing (SPEC §6.3).
 const RotationGrace = 24 * time.Hour
 
@@ -127,7 +130,9 @@ func (s *Service) assemble(ctx context.Context, db bun.IDB, r row) (Webhook, err
 	w := Webhook{ID: r.ID, Name: r.Name, URL: r.URL, Description: r.Description, SecretSet: r.Secret != "",
 		Enabled: r.Enabled, AllProjects: r.AllProjects, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Events: []string{}, ProjectIDs: []int64{}, Status: Status{State: "enabled"}}
-	if n := len(r.Secret); n >= 4 {
+	// The last 4 characters identify a long secret without weakening it; of
+	// a short one they would give away too much (or all of it).
+	if n := len(r.Secret); n >= MinSecretShown {
 		w.SecretLast4 = r.Secret[n-4:]
 	}
 	if !r.Enabled {
@@ -331,14 +336,18 @@ func (s *Service) validate(ctx context.Context, db bun.IDB, id int64, in Input, 
 	return errs.Err()
 }
 
-// checkURL returns what is wrong with a payload URL, or "".
+// checkURL returns what is wrong with a payload URL, or "". Messages quote
+// the URL without any user name or password it carries.
 func checkURL(raw string) string {
 	if raw == "" {
 		return "Payload URL can't be blank."
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return fmt.Sprintf("Payload URL %q is not a URL.", raw)
+		return "Payload URL is not a URL: it must be an absolute http:// or https:// URL."
+	}
+	if u.User != nil {
+		return "Payload URL must not contain a user name or password: use the signature secret instead."
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return fmt.Sprintf("Payload URL %q must be an absolute http:// or https:// URL.", raw)
@@ -346,8 +355,10 @@ func checkURL(raw string) string {
 	if u.Host == "" || u.Hostname() == "" {
 		return fmt.Sprintf("Payload URL %q has no host.", raw)
 	}
-	if u.User != nil {
-		return "Payload URL must not contain a user name or password: use the signature secret instead."
+	if strings.Contains(u.Hostname(), "%") {
+		// A zone (fe80::1%25eth0) names a local interface: no receiver
+		// needs one, and the address check ignores it (SPEC §6.6).
+		return fmt.Sprintf("Payload URL %q must not carry an IPv6 zone identifier (%%25…).", raw)
 	}
 	return ""
 }
