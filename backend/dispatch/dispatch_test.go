@@ -418,7 +418,9 @@ func TestFaultReceivers(t *testing.T) {
 		"429": func(rw http.ResponseWriter, r *http.Request) { rw.WriteHeader(429) },
 		"410": func(rw http.ResponseWriter, r *http.Request) { rw.WriteHeader(410) },
 		"400": func(rw http.ResponseWriter, r *http.Request) { rw.WriteHeader(400) },
-		"302": func(rw http.ResponseWriter, r *http.Request) { http.Redirect(rw, r, "http://example.com/", http.StatusFound) },
+		"302": func(rw http.ResponseWriter, r *http.Request) {
+			http.Redirect(rw, r, "http://example.com/", http.StatusFound)
+		},
 		"huge": func(rw http.ResponseWriter, r *http.Request) {
 			for i := 0; i < 50; i++ { // 50 MB
 				if _, err := rw.Write([]byte(big)); err != nil {

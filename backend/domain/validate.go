@@ -35,15 +35,15 @@ func validatorInstance() *validator.Validate {
 // Validate checks v's `validate` tags and returns ValidationErrors naming each
 // field by its JSON name and saying what is accepted.
 func Validate(v any) error {
+	out := nulErrors(v)
 	err := validatorInstance().Struct(v)
 	if err == nil {
-		return nil
+		return out.Err()
 	}
 	var verrs validator.ValidationErrors
 	if !errors.As(err, &verrs) {
 		return err
 	}
-	var out ValidationErrors
 	for _, fe := range verrs {
 		// An element of a list ("corsOrigins[2]") is reported on the list,
 		// which is the property a client sent; the message names the entry.
@@ -55,6 +55,54 @@ func Validate(v any) error {
 		out = append(out, Invalid(field, "%s", describe(fe, label)))
 	}
 	return out.Err()
+}
+
+// HasNUL reports whether s holds a NUL character. No text Hookpost stores may:
+// the SQL builder refuses them (its string literals end at a NUL) and
+// PostgreSQL's text type cannot hold one.
+func HasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }
+
+// nulErrors names each text field of the struct v (strings, and lists or
+// pointers of them) that holds a NUL character.
+func nulErrors(v any) ValidationErrors {
+	rv := reflect.Indirect(reflect.ValueOf(v))
+	if rv.Kind() != reflect.Struct {
+		return nil
+	}
+	var out ValidationErrors
+	t := rv.Type()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if !f.IsExported() || !holdsNUL(rv.Field(i)) {
+			continue
+		}
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			name = f.Name
+		}
+		label := f.Tag.Get("label")
+		if label == "" {
+			label = name
+		}
+		out = append(out, Invalid(name, "%s must not contain NUL characters (\\u0000).", label))
+	}
+	return out
+}
+
+func holdsNUL(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.String:
+		return HasNUL(v.String())
+	case reflect.Pointer, reflect.Interface:
+		return !v.IsNil() && holdsNUL(v.Elem())
+	case reflect.Slice, reflect.Array:
+		for i := range v.Len() {
+			if holdsNUL(v.Index(i)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func describe(fe validator.FieldError, f string) string {

@@ -48,6 +48,10 @@ func (b *body) str(name string) *string {
 		b.formatError(name, "a string")
 		return nil
 	}
+	if domain.HasNUL(s) {
+		b.formatError(name, "text without NUL characters (\\u0000)")
+		return nil
+	}
 	return &s
 }
 
@@ -92,6 +96,10 @@ func (b *body) formattable(name string) *string {
 	}
 	if err := json.Unmarshal(raw, &f); err != nil || f.Raw == nil {
 		b.formatError(name, `a formattable text such as {"raw": "Some *markdown*"}`)
+		return nil
+	}
+	if domain.HasNUL(*f.Raw) {
+		b.formatError(name, "text without NUL characters (\\u0000)")
 		return nil
 	}
 	return f.Raw

@@ -89,6 +89,11 @@ func Filters(raw string, spec Spec, viewerID int64) ([]Condition, error) {
 				}
 				return nil, invalid(attr, "Filter %q does not exist; accepted filters: %s.", name, spec.names())
 			}
+			for _, v := range f.Values {
+				if domain.HasNUL(v) { // no database compares text holding NUL
+					return nil, invalid(name, "Filter %q: values must not contain NUL characters (\\u0000).", name)
+				}
+			}
 			c, err := condition(name, field, f.Operator, f.Values, viewerID)
 			if err != nil {
 				return nil, err

@@ -295,6 +295,7 @@ func (s *Service) validate(ctx context.Context, db bun.IDB, id int64, in Input, 
 		switch {
 		case name == "":
 			errs = append(errs, domain.Invalid("name", "Name can't be blank."))
+		case errs.Has("name"): // too long or not storable: nothing to look up
 		default:
 			n, err := db.NewSelect().Table("webhooks").Where("lower(name) = lower(?) AND id <> ?", name, id).Count(ctx)
 			if err != nil {
