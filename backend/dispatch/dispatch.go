@@ -40,6 +40,12 @@ type Config struct {
 	UserAgent    string
 	DisableAfter time.Duration // a webhook failing this long is disabled
 	Retention    time.Duration // attempts and finished deliveries older than this are deleted
+	// A webhook whose every attempt has failed for SlowAfter gets one
+	// attempt at a time, at most one per SlowInterval, until one succeeds
+	// (see lane.slowed): its endpoint cannot then take a share of the
+	// single writer that grows with the event rate and its retries.
+	SlowAfter    time.Duration
+	SlowInterval time.Duration
 }
 
 // DefaultConfig is SPEC §6.4's schedule and timeout.
@@ -49,6 +55,7 @@ func DefaultConfig(version string) Config {
 		Schedule: []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour},
 		Jitter:   0.2, PerWebhook: 4, Ahead: 28, Lease: 20 * time.Second, Poll: 200 * time.Millisecond,
 		UserAgent: "Hookpost-Webhooks/" + version, DisableAfter: 24 * time.Hour, Retention: 7 * 24 * time.Hour,
+		SlowAfter: time.Minute, SlowInterval: time.Second,
 	}
 }
 

@@ -78,6 +78,17 @@ func (h *health) decide(ok bool, at time.Time, disableAfter time.Duration) (heal
 	}
 }
 
+// failingSince is when the current failure run began (zero: not failing, or
+// not known yet).
+func (h *health) failingSince() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.known {
+		return time.Time{}
+	}
+	return h.since
+}
+
 func (h *health) set(known bool, since time.Time) {
 	h.mu.Lock()
 	h.known, h.since = known, since

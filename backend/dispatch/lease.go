@@ -56,6 +56,21 @@ type lane struct {
 	inflight int
 	held     map[int64]bool // deliveries queued, in flight or being recorded
 	health   health
+	// While slowed, the next attempt may start at nextStart; paced is set
+	// while a timer waits for it.
+	nextStart time.Time
+	paced     bool
+}
+
+// slowed reports whether the lane's webhook has failed every attempt for
+// SlowAfter. Its deliveries then go one at a time, one per SlowInterval:
+// failures keep costing a write each, and retries multiply them, so a
+// failing endpoint at full speed would take the single writer from the API
+// and from healthy webhooks (SPEC §6.7). The first success ends it, and the
+// backlog then drains at full speed; nothing is dropped meanwhile.
+func (d *Dispatcher) slowed(l *lane) bool {
+	since := l.health.failingSince()
+	return d.cfg.SlowAfter > 0 && !since.IsZero() && d.now().Sub(since) >= d.cfg.SlowAfter
 }
 
 func ownerName() string {
@@ -313,7 +328,28 @@ func (d *Dispatcher) pump(webhookID int64) {
 	if l == nil || d.closing || !d.now().Before(l.until) {
 		return
 	}
-	for l.inflight < d.cfg.PerWebhook && len(l.queue) > 0 {
+	limit := d.cfg.PerWebhook
+	slow := d.slowed(l)
+	if slow {
+		limit = 1
+		// Pacing is a rate, not a schedule: it runs on the real clock.
+		if wait := time.Until(l.nextStart); wait > 0 {
+			if !l.paced && len(l.queue) > 0 {
+				l.paced = true
+				time.AfterFunc(wait, func() {
+					d.mu.Lock()
+					l.paced = false
+					d.pump(webhookID)
+					d.mu.Unlock()
+				})
+			}
+			return
+		}
+	}
+	for l.inflight < limit && len(l.queue) > 0 {
+		if slow {
+			l.nextStart = time.Now().Add(d.cfg.SlowInterval)
+		}
 		j := l.queue[0]
 		l.queue = l.queue[1:]
 		l.inflight++

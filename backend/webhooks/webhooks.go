@@ -63,6 +63,11 @@ type Webhook struct {
 type Status struct {
 	State  string `json:"state"` // "enabled" or "disabled"
 	Reason string `json:"reason,omitempty"`
+	// FailingSince is the first failed delivery since the last success
+	// (absent while deliveries succeed). After a minute of failures the
+	// dispatcher sends to the webhook one delivery at a time, one a second,
+	// until one succeeds; after 24 hours it disables the webhook.
+	FailingSince *time.Time `json:"failingSince,omitempty" doc:"The first failed delivery since the last success; absent while deliveries succeed. Failing for a minute: one delivery a second until one succeeds; for 24 hours: disabled."`
 }
 
 // Input is a webhook create or update; nil fields are left as they are.
@@ -137,6 +142,10 @@ func (s *Service) assemble(ctx context.Context, db bun.IDB, r row) (Webhook, err
 	}
 	if !r.Enabled {
 		w.Status = Status{State: "disabled", Reason: r.DisabledReason}
+	}
+	if r.FailingSince != nil {
+		t := r.FailingSince.UTC()
+		w.Status.FailingSince = &t
 	}
 	if r.PreviousSecret != "" && r.PreviousUntil != nil && s.now().Before(*r.PreviousUntil) {
 		until := r.PreviousUntil.UTC()
