@@ -24,6 +24,7 @@ import (
 	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/httpapi"
+	"github.com/hookpost/hookpost/backend/live"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
 	"github.com/hookpost/hookpost/backend/tracker"
@@ -55,7 +56,7 @@ func main() {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
 	if app.GeneratingBindings {
 		// "wails build" runs this build only to write frontend/wailsjs.
-		if err := app.Run(context.Background(), app.New(nil, nil, nil, nil, "", slog.Default()), frontend.Dist()); err != nil {
+		if err := app.Run(context.Background(), app.New(app.Services{}, "", slog.Default()), frontend.Dist()); err != nil {
 			fmt.Fprintln(stderr, "hookpost:", err)
 			return exitFailure
 		}
@@ -133,6 +134,8 @@ type services struct {
 	auth     *auth.Service
 	tracker  *tracker.Service
 	webhooks *webhooks.Service
+	// live carries this process's live updates to the stream and the window.
+	live *live.Hub
 }
 
 func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*services, error) {
@@ -148,7 +151,8 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*se
 	if n > 0 {
 		log.Info("database migrated", "applied", n, "db", cfg.DBPath)
 	}
-	set, err := settings.New(ctx, st, time.Now)
+	hub := live.NewHub()
+	set, err := settings.New(ctx, st, time.Now, hub)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -163,7 +167,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*se
 		st.Close()
 		return nil, err
 	}
-	return &services{store: st, settings: set, auth: a, tracker: tr, webhooks: webhooks.New(st, time.Now)}, nil
+	return &services{store: st, settings: set, auth: a, tracker: tr, webhooks: webhooks.New(st, time.Now, hub), live: hub}, nil
 }
 
 func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, stderr io.Writer, log *slog.Logger) error {
@@ -179,6 +183,8 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 		return nil
 	case config.CmdUserCreate:
 		return createUser(ctx, svc, cfg, stdin, stdout, stderr)
+	case config.CmdUserPasswd:
+		return setPassword(ctx, svc, cfg, stdin, stdout, stderr)
 	case config.CmdTokenCreate:
 		u, err := svc.auth.UserByLogin(ctx, cfg.Login)
 		if err != nil {
@@ -199,12 +205,14 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	if pw != "" {
 		fmt.Fprintf(stderr, "hookpost: created the administrator 'admin' with password %s\nhookpost: it is shown only this once: sign in and keep it safe.\n", pw)
 	}
-	dispatcher, err := dispatch.New(ctx, svc.store, dispatchConfig(cfg), time.Now, log)
+	dcfg := dispatchConfig(cfg)
+	dcfg.Live = svc.live
+	dispatcher, err := dispatch.New(ctx, svc.store, dcfg, time.Now, log)
 	if err != nil {
 		return err
 	}
 	svc.tracker.OnCommit = dispatcher.Wake
-	web, err := httpapi.New(httpapi.Deps{Store: svc.store, Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Webhooks: svc.webhooks, Dispatcher: dispatcher, Log: log,
+	web, err := httpapi.New(httpapi.Deps{Store: svc.store, Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Webhooks: svc.webhooks, Dispatcher: dispatcher, Live: svc.live, Log: log,
 		Version: version.Version, SPA: frontend.Dist()})
 	if err != nil {
 		return err
@@ -235,7 +243,8 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	log.Info("http server listening", "addr", addr, "db", cfg.DBPath, "version", version.Version)
 
 	if cfg.Command == config.CmdDesktop {
-		err = app.Run(ctx, app.New(svc.settings, svc.auth, svc.webhooks, dispatcher, addr, log), frontend.Dist())
+		err = app.Run(ctx, app.New(app.Services{Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Webhooks: svc.webhooks,
+			Dispatcher: dispatcher, Live: svc.live}, addr, log), frontend.Dist())
 	} else {
 		select {
 		case <-ctx.Done():
@@ -247,6 +256,9 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	// what is left of it after the store's reserve; deliveries still
 	// running then are cancelled and stay pending for the next start.
 	began := time.Now()
+	// Live streams never end on their own: end them so that the server's
+	// shutdown does not wait for the browsers that hold them.
+	svc.live.Close()
 	sctx, cancel := context.WithDeadline(context.Background(), began.Add(shutdownBudget-closeReserve))
 	defer cancel()
 	webDone := make(chan error, 1)
@@ -281,17 +293,44 @@ func listen(cfg config.Config, log *slog.Logger) (net.Listener, error) {
 	return net.Listen("tcp", "127.0.0.1:0")
 }
 
+// setPassword is 'hookpost user password': a forgotten password replaced,
+// every session of that user ended.
+func setPassword(ctx context.Context, svc *services, cfg config.Config, stdin io.Reader, stdout, stderr io.Writer) error {
+	u, err := svc.auth.UserByLogin(ctx, cfg.Login)
+	if err != nil {
+		return fmt.Errorf("no user with login %q", cfg.Login)
+	}
+	pw, generated, err := readPassword(cfg, stdin)
+	if err != nil {
+		return err
+	}
+	if err := svc.auth.SetPassword(ctx, u.ID, pw); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "password of %q changed; their sessions have ended\n", u.Login)
+	if generated {
+		fmt.Fprintf(stderr, "hookpost: password for %q: %s (shown only this once)\n", u.Login, pw)
+	}
+	return nil
+}
+
+// readPassword reads one line from stdin with --password-stdin, or makes a
+// random password (generated is then true).
+func readPassword(cfg config.Config, stdin io.Reader) (pw string, generated bool, err error) {
+	if !cfg.PasswordStdin {
+		return auth.RandomPassword(), true, nil
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", false, fmt.Errorf("read password from stdin: %w", err)
+	}
+	return strings.TrimRight(line, "\r\n"), false, nil
+}
+
 func createUser(ctx context.Context, svc *services, cfg config.Config, stdin io.Reader, stdout, stderr io.Writer) error {
-	pw := ""
-	generated := false
-	if cfg.PasswordStdin {
-		line, err := bufio.NewReader(stdin).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("read password from stdin: %w", err)
-		}
-		pw = strings.TrimRight(line, "\r\n")
-	} else {
-		pw, generated = auth.RandomPassword(), true
+	pw, generated, err := readPassword(cfg, stdin)
+	if err != nil {
+		return err
 	}
 	u, err := svc.auth.CreateUser(ctx, auth.NewUser{Login: cfg.Login, Password: pw, Admin: cfg.Admin})
 	if err != nil {

@@ -14,8 +14,11 @@ import (
 	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/hal"
+	"github.com/hookpost/hookpost/backend/live"
 	"github.com/hookpost/hookpost/backend/outbox"
+	"github.com/hookpost/hookpost/backend/query"
 	"github.com/hookpost/hookpost/backend/settings"
+	"github.com/hookpost/hookpost/backend/tracker"
 	"github.com/hookpost/hookpost/backend/webhooks"
 )
 
@@ -25,15 +28,30 @@ type App struct {
 	ctx       context.Context
 	settings  *settings.Service
 	auth      *auth.Service
+	tracker   *tracker.Service
 	webhooks  *webhooks.Service
 	dispatch  *dispatch.Dispatcher
+	live      *live.Hub
 	serverURL string
 	log       *slog.Logger
 }
 
-// New builds the bindings over the services that main also hands to the HTTP server.
-func New(set *settings.Service, a *auth.Service, wh *webhooks.Service, d *dispatch.Dispatcher, serverURL string, log *slog.Logger) *App {
-	return &App{ctx: context.Background(), settings: set, auth: a, webhooks: wh, dispatch: d, serverURL: serverURL, log: log}
+// Services are what the bindings call: the instances main also hands to the
+// HTTP server.
+type Services struct {
+	Settings   *settings.Service
+	Auth       *auth.Service
+	Tracker    *tracker.Service
+	Webhooks   *webhooks.Service
+	Dispatcher *dispatch.Dispatcher
+	// Live reaches the window as Wails events (see window.go).
+	Live *live.Hub
+}
+
+// New builds the bindings over the services.
+func New(s Services, serverURL string, log *slog.Logger) *App {
+	return &App{ctx: context.Background(), settings: s.Settings, auth: s.Auth, tracker: s.Tracker, webhooks: s.Webhooks,
+		dispatch: s.Dispatcher, live: s.Live, serverURL: serverURL, log: log}
 }
 
 // Startup keeps the window's context for the service calls.
@@ -125,6 +143,64 @@ func (a *App) ReplayWebhook(webhookID int64, since string) (int64, error) {
 		return result(int64(0), domain.Invalid("since", "since must be an ISO 8601 time such as 2026-01-31T12:00:00Z, not %q.", since))
 	}
 	return result(a.dispatch.Replay(a.ctx, webhookID, t))
+}
+
+// WebhookStats counts a webhook's attempts per time bucket since a time
+// (RFC 3339; "" for 24 hours ago), for the chart.
+func (a *App) WebhookStats(webhookID int64, since string) (dispatch.Stats, error) {
+	var t time.Time
+	if since != "" {
+		var err error
+		if t, err = time.Parse(time.RFC3339, since); err != nil {
+			return result(dispatch.Stats{}, domain.Invalid("since", "since must be an RFC 3339 time such as 2026-01-31T12:00:00Z, not %q.", since))
+		}
+	}
+	return result(a.dispatch.Stats(a.ctx, webhookID, t))
+}
+
+// GetDelivery returns a delivery with its attempts, newest first.
+func (a *App) GetDelivery(id int64) (dispatch.Delivery, error) {
+	return result(a.dispatch.GetDelivery(a.ctx, id))
+}
+
+// FindDelivery returns the delivery a receiver logged by its webhook-id.
+func (a *App) FindDelivery(messageID string) (dispatch.Delivery, error) {
+	return result(a.dispatch.FindDelivery(a.ctx, messageID))
+}
+
+// ChangePassword sets the desktop user's password — the one browsers sign
+// in with. The window acts as the local administrator already (whoever can
+// open the database file could run 'hookpost user password' as well), so it
+// asks for no current password: in.CurrentPassword is ignored. Every browser
+// session of the user ends.
+func (a *App) ChangePassword(in auth.PasswordChange) error {
+	_, err := asUser(a, func(u auth.User) (struct{}, error) {
+		return struct{}{}, a.auth.SetPassword(a.ctx, u.ID, in.NewPassword)
+	})
+	return err
+}
+
+// ProjectRef is a project as the webhook form's picker shows it.
+type ProjectRef struct {
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	Identifier string `json:"identifier"`
+}
+
+// maxPickerProjects bounds the projects the picker lists.
+const maxPickerProjects = 10000
+
+// ListProjects lists the projects the desktop user sees, for the webhook
+// form's picker.
+func (a *App) ListProjects() ([]ProjectRef, error) {
+	return asUser(a, func(u auth.User) ([]ProjectRef, error) {
+		list, _, err := a.tracker.ListProjects(a.ctx, u, tracker.ListParams{Page: query.Page{Offset: 1, Size: maxPickerProjects}})
+		out := make([]ProjectRef, 0, len(list))
+		for _, p := range list {
+			out = append(out, ProjectRef{ID: p.ID, Name: p.Name, Identifier: p.Identifier})
+		}
+		return out, err
+	})
 }
 
 func asUser[T any](a *App, f func(auth.User) (T, error)) (T, error) {

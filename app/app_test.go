@@ -31,7 +31,7 @@ func TestBindingsShareServicesAndErrors(t *testing.T) {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	set, err := settings.New(ctx, st, time.Now)
+	set, err := settings.New(ctx, st, time.Now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestBindingsShareServicesAndErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := New(set, a, webhooks.New(st, time.Now), d, "http://127.0.0.1:1", log)
+	b := New(Services{Settings: set, Auth: a, Webhooks: webhooks.New(st, time.Now, nil), Dispatcher: d}, "http://127.0.0.1:1", log)
 	b.Startup(ctx)
 
 	size := 0

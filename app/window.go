@@ -28,6 +28,7 @@ func Run(ctx context.Context, a *App, assets fs.FS) error {
 		BackgroundColour: &options.RGBA{R: 255, G: 255, B: 255, A: 255},
 		OnStartup: func(wctx context.Context) {
 			a.Startup(wctx)
+			a.forwardLive(wctx)
 			go func() {
 				<-ctx.Done()
 				runtime.Quit(wctx)

@@ -46,7 +46,7 @@ func newTestService(t *testing.T, lim LoginLimits) (*Service, *testClock) {
 		t.Fatal(err)
 	}
 	clk := &testClock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
-	set, err := settings.New(ctx, st, clk.now)
+	set, err := settings.New(ctx, st, clk.now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func openProcess(t *testing.T, path string, now func() time.Time) process {
 	if _, err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	set, err := settings.New(ctx, st, now)
+	set, err := settings.New(ctx, st, now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

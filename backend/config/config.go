@@ -22,6 +22,7 @@ const (
 	CmdMigrate     = "migrate"
 	CmdVersion     = "version"
 	CmdUserCreate  = "user create"
+	CmdUserPasswd  = "user password"
 	CmdTokenCreate = "token create"
 	CmdHelp        = "help"
 )
@@ -62,6 +63,7 @@ Usage:
   hookpost migrate                        apply database migrations and exit
   hookpost version                        print the version
   hookpost user create --login LOGIN [--admin] [--password-stdin]
+  hookpost user password --login LOGIN [--password-stdin]
   hookpost token create --user LOGIN [--name NAME]
 
 Common flags (each also read from an environment variable; the flag wins):
@@ -86,12 +88,16 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 		case "help":
 			return cfg, ErrHelp
 		case "user", "token":
-			if len(rest) < 2 || rest[1] != "create" {
+			switch {
+			case len(rest) >= 2 && (rest[1] == "create" || rest[0] == "user" && rest[1] == "password"):
+				cfg.Command, rest = rest[0]+" "+rest[1], rest[2:]
+			case rest[0] == "user":
+				return cfg, usagef("unknown command %q: use \"user create\" or \"user password\"", strings.Join(rest[:min(2, len(rest))], " "))
+			default:
 				return cfg, usagef("unknown command %q: use %q", strings.Join(rest[:min(2, len(rest))], " "), rest[0]+" create")
 			}
-			cfg.Command, rest = rest[0]+" create", rest[2:]
 		default:
-			return cfg, usagef("unknown command %q: accepted are desktop, serve, migrate, version, user create, token create", rest[0])
+			return cfg, usagef("unknown command %q: accepted are desktop, serve, migrate, version, user create, user password, token create", rest[0])
 		}
 	}
 
@@ -107,6 +113,9 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	case CmdUserCreate:
 		fs.StringVar(&cfg.Login, "login", "", "")
 		fs.BoolVar(&cfg.Admin, "admin", false, "")
+		fs.BoolVar(&cfg.PasswordStdin, "password-stdin", false, "")
+	case CmdUserPasswd:
+		fs.StringVar(&cfg.Login, "login", "", "")
 		fs.BoolVar(&cfg.PasswordStdin, "password-stdin", false, "")
 	case CmdTokenCreate:
 		fs.StringVar(&cfg.Login, "user", "", "")
@@ -172,6 +181,10 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	case CmdUserCreate:
 		if cfg.Login == "" {
 			return cfg, usagef("missing --login: 'hookpost user create --login LOGIN [--admin] [--password-stdin]'")
+		}
+	case CmdUserPasswd:
+		if cfg.Login == "" {
+			return cfg, usagef("missing --login: 'hookpost user password --login LOGIN [--password-stdin]'")
 		}
 	case CmdTokenCreate:
 		if cfg.Login == "" {

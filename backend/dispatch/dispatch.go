@@ -21,6 +21,7 @@ import (
 
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/hal"
+	"github.com/hookpost/hookpost/backend/live"
 	"github.com/hookpost/hookpost/backend/store"
 )
 
@@ -46,6 +47,9 @@ type Config struct {
 	// single writer that grows with the event rate and its retries.
 	SlowAfter    time.Duration
 	SlowInterval time.Duration
+	// Live receives a delivery event after each attempt is recorded, and a
+	// webhook event when a failure disables a webhook; nil: nobody.
+	Live *live.Hub
 }
 
 // DefaultConfig is SPEC §6.4's schedule and timeout.
@@ -247,9 +251,11 @@ func (d *Dispatcher) Shutdown(ctx context.Context) {
 
 // Attempt is one logged attempt (SPEC §4).
 type Attempt struct {
-	ID              int64             `bun:"id,pk,autoincrement" json:"id"`
-	DeliveryID      int64             `bun:"delivery_id" json:"deliveryId"`
-	WebhookID       int64             `bun:"webhook_id" json:"webhookId"`
+	ID         int64 `bun:"id,pk,autoincrement" json:"id"`
+	DeliveryID int64 `bun:"delivery_id" json:"deliveryId"`
+	WebhookID  int64 `bun:"webhook_id" json:"webhookId"`
+	// MessageID is the webhook-id the receiver got (see MessageID).
+	MessageID       string            `bun:"message_id,scanonly" json:"messageId"`
 	Attempt         int               `bun:"attempt" json:"attempt"`
 	EventName       string            `bun:"event_name" json:"event"`
 	URL             string            `bun:"url" json:"url"`
@@ -294,7 +300,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 	}
 	Sign(req.Header, j.msg.body, msgID, started, j.hook.secrets(started)...)
 
-	a := Attempt{DeliveryID: j.ID, WebhookID: j.WebhookID, Attempt: j.Attempts + 1, EventName: j.msg.name, URL: RedactURL(j.hook.URL),
+	a := Attempt{DeliveryID: j.ID, WebhookID: j.WebhookID, MessageID: msgID, Attempt: j.Attempts + 1, EventName: j.msg.name, URL: RedactURL(j.hook.URL),
 		RequestHeaders: flatten(req.Header), ResponseCode: -1, ResponseHeaders: map[string]string{},
 		Test: j.Test, CreatedAt: started}
 	clock := time.Now()
@@ -361,6 +367,9 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 	disabled, err := d.record(context.WithoutCancel(ctx), &a, status, ok, j.msg, h)
 	if err == nil && disabled {
 		d.disabled(j.WebhookID) // its queued deliveries wait for it to be enabled again
+	}
+	if err == nil && d.cfg.Live.Listening() {
+		d.announce(ctx, &a, outcome, disabled)
 	}
 	level, suppressed := slog.LevelDebug, 0
 	if !ok {
@@ -516,9 +525,10 @@ func Attempts(ctx context.Context, st *store.Store, webhookID int64, limit int, 
 		limit = 25
 	}
 	attempts := []Attempt{}
-	q := st.Read.NewSelect().Model(&attempts).Where("webhook_id = ?", webhookID).Order("id DESC").Limit(int64(limit))
+	q := withMessageID(st.Read.NewSelect().Model(&attempts)).Where("?TableAlias.webhook_id = ?", webhookID).
+		Order("attempt.id DESC").Limit(int64(limit))
 	if before > 0 {
-		q = q.Where("id < ?", before)
+		q = q.Where("?TableAlias.id < ?", before)
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, err

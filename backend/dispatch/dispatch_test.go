@@ -58,7 +58,7 @@ func newWorld(t testing.TB) *world {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
-	set, _ := settings.New(ctx, st, clk.now)
+	set, _ := settings.New(ctx, st, clk.now, nil)
 	a, _ := auth.New(ctx, st, set, clk.now)
 	admin, err := a.CreateUser(ctx, auth.NewUser{Login: "admin", Password: "correct horse battery", Admin: true, FirstName: "Ada", LastName: "Admin"})
 	if err != nil {
@@ -68,7 +68,7 @@ func newWorld(t testing.TB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{st: st, tracker: tr, webhooks: webhooks.New(st, clk.now), admin: admin, clock: clk}
+	w := &world{st: st, tracker: tr, webhooks: webhooks.New(st, clk.now, nil), admin: admin, clock: clk}
 	w.project = w.newProject(t, "demo")
 	return w
 }

@@ -27,6 +27,8 @@ type op struct {
 	yaml         bool       // answers YAML
 	html         bool       // answers an HTML page
 	text         bool       // answers plain text
+	stream       bool       // answers server-sent events
+	query        []obj      // query parameters
 	noAuth       bool
 }
 
@@ -119,7 +121,11 @@ func buildOpenAPI(routes []route, version string) ([]byte, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, group := range []obj{webhookSchemas(), trackerSchemas(), halWriteSchemas(), reflected} {
+	live, err := liveSchemas()
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, group := range []obj{webhookSchemas(), trackerSchemas(), halWriteSchemas(), reflected, live} {
 		for name, schema := range group {
 			schemas[name] = schema
 		}
@@ -251,6 +257,7 @@ func operation(r route) obj {
 	if d.filters != nil {
 		params = append(params, filterParams(d.filters)...)
 	}
+	params = append(params, d.query...)
 	if params != nil {
 		o["parameters"] = params
 	}
@@ -271,6 +278,8 @@ func operation(r route) obj {
 		success["content"] = obj{"text/html": obj{"schema": obj{"type": "string"}}}
 	case d.text:
 		success["content"] = obj{"text/plain": obj{"schema": obj{"type": "string"}}}
+	case d.stream:
+		success["content"] = obj{"text/event-stream": obj{"schema": obj{"type": "string"}}}
 	case d.binary:
 		success["content"] = obj{"application/octet-stream": obj{"schema": obj{"type": "string", "contentMediaType": "application/octet-stream"}}}
 	case d.yaml:

@@ -341,6 +341,9 @@ func TestOpenAPIAgreesWithValidation(t *testing.T) {
 			continue
 		}
 		key := r.method + " " + r.path
+		if key == "PATCH /api/account/password" {
+			continue // valid only with the stored password, which a valid probe changes: see live_test.go
+		}
 		base, ok := bases[key]
 		if !ok {
 			t.Errorf("%s takes a JSON body but has no base body here: add one", key)
@@ -399,7 +402,9 @@ func TestOpenAPIResponses(t *testing.T) {
 	}
 	for _, r := range e.routes() {
 		path := strings.ReplaceAll(r.path, ":id", "1")
-		if r.method == "GET" {
+		// The stream never ends (live_test.go reads it over a real listener);
+		// the delivery look-up needs its messageId (live_test.go).
+		if r.method == "GET" && !r.doc.stream && r.path != "/api/admin/deliveries" {
 			res := e.do("GET", path, "", bearer(e.adminTok))
 			// The docs are off by default; the session needs a cookie, not a token.
 			if res.status != 200 && r.path != "/api/docs" && r.path != "/api/auth/session" {

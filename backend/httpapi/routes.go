@@ -33,6 +33,7 @@ func (s *server) routes() []route {
 		{"GET", "/api/account/tokens", signedIn, s.listTokens, op{tag: "My account", summary: "List my API tokens", resp: "TokenList"}},
 		{"POST", "/api/account/tokens", signedIn, s.createToken, op{tag: "My account", summary: "Create an API token (its secret is shown once)", body: "NewToken", resp: "CreatedToken", status: 201, errors: []int{403}}},
 		{"DELETE", "/api/account/tokens/:id", signedIn, s.revokeToken, op{tag: "My account", summary: "Revoke an API token", status: 204}},
+		{"PATCH", "/api/account/password", signedIn, s.changePassword, op{tag: "My account", summary: "Change my password (at least 10 characters); ends my other sessions, keeps this one", body: "PasswordChange", status: 204, errors: []int{429}}},
 
 		{"GET", "/api/admin/settings", adminOnly, s.getSettings, op{tag: "Administration", summary: "API settings", resp: "Settings"}},
 		{"PATCH", "/api/admin/settings", adminOnly, s.patchSettings, op{tag: "Administration", summary: "Change API settings (applies to the next request)", body: "SettingsPatch", resp: "Settings"}},
@@ -46,6 +47,12 @@ func (s *server) routes() []route {
 		{"POST", "/api/admin/webhooks/:id/replay", adminOnly, s.replay, op{tag: "Webhooks", summary: "Send again every failed delivery since a time", body: "Replay", resp: "Queued", status: 202}},
 		{"POST", "/api/admin/deliveries/:id/redeliver", adminOnly, s.redeliver, op{tag: "Webhooks", summary: "Send a delivery again now (same webhook-id)", resp: "Queued", status: 202}},
 		{"GET", "/api/admin/webhooks/:id/deliveries", adminOnly, s.listDeliveries, op{tag: "Webhooks", summary: "Recent delivery attempts, newest first (limit, before)", resp: "DeliveryList"}},
+		{"GET", "/api/admin/webhooks/:id/stats", adminOnly, s.webhookStats, op{tag: "Webhooks", summary: "Attempts per time bucket since a time (default 24 hours ago; about 60 buckets): counts by outcome and latency p50/p95/p99, for the chart; tests left out", resp: "DeliveryStats", errors: []int{400, 422},
+			query: []obj{{"name": "since", "in": "query", "description": "RFC 3339 start of the span; default 24 hours ago", "schema": obj{"type": "string", "format": "date-time"}}}}},
+		{"GET", "/api/admin/deliveries", adminOnly, s.findDelivery, op{tag: "Webhooks", summary: "The delivery a receiver logged, by its webhook-id header, with its attempts", resp: "DeliveryDetail", errors: []int{400, 404, 422},
+			query: []obj{{"name": "messageId", "in": "query", "required": true, "description": "The webhook-id header of the request: msg_<event>_<webhook>, or msg_test_<delivery>", "schema": obj{"type": "string", "maxLength": 64, "examples": []string{"msg_123_4"}}}}}},
+		{"GET", "/api/admin/deliveries/:id", adminOnly, s.getDelivery, op{tag: "Webhooks", summary: "A delivery with its attempts, newest first", resp: "DeliveryDetail"}},
+		{"GET", "/api/admin/stream", adminOnly, s.stream, op{tag: "Webhooks", summary: "Live updates as server-sent events: delivery (an attempt was recorded: LiveDelivery), webhook (created, updated, disabled, deleted: LiveWebhook), settings (Settings), resync (events were missed: read the state again); a comment every 15 s. Events of this process only", stream: true}},
 		{"DELETE", "/api/admin/webhooks/:id", adminOnly, s.deleteWebhook, op{tag: "Webhooks", summary: "Delete a webhook", status: 204}},
 
 		{"GET", "/api/v3", signedIn, s.root, op{tag: "Root", summary: "API root", resp: "Root", hal: true}},

@@ -16,6 +16,7 @@ import (
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/hal"
+	"github.com/hookpost/hookpost/backend/live"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
 	"github.com/hookpost/hookpost/backend/tracker"
@@ -31,8 +32,10 @@ type Deps struct {
 	Webhooks *webhooks.Service
 	// Dispatcher sends test deliveries.
 	Dispatcher *dispatch.Dispatcher
-	Log        *slog.Logger
-	Version    string
+	// Live is what GET /api/admin/stream serves; New makes one when nil.
+	Live    *live.Hub
+	Log     *slog.Logger
+	Version string
 	// SPA is the built frontend (index.html, docs.html, assets/); it may be
 	// empty in tests.
 	SPA fs.FS
@@ -50,6 +53,9 @@ type server struct {
 func New(d Deps) (*fiber.App, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
+	}
+	if d.Live == nil {
+		d.Live = live.NewHub()
 	}
 	s := &server{Deps: d}
 	app := fiber.New(fiber.Config{

@@ -91,7 +91,7 @@ func TestSettingsAPI(t *testing.T) {
 				t.Fatalf("response %s", r.body)
 			}
 			// Persisted, not only cached: a fresh service reads the same.
-			fresh, err := settings.New(context.Background(), e.store, e.clock.now)
+			fresh, err := settings.New(context.Background(), e.store, e.clock.now, nil)
 			if err != nil || !tc.check(fresh.Current()) {
 				t.Fatalf("not persisted: %+v %v", fresh.Current(), err)
 			}

@@ -42,7 +42,7 @@ func newEnvAt(t *testing.T, path string) *env {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
-	set, err := settings.New(ctx, st, clk.now)
+	set, err := settings.New(ctx, st, clk.now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +55,7 @@ func newEnvAt(t *testing.T, path string) *env {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Webhooks: webhooks.New(st, clk.now), Dispatcher: testDispatcher(st, clk.now), Version: "test", Log: log})
+	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Webhooks: webhooks.New(st, clk.now, nil), Dispatcher: testDispatcher(st, clk.now), Version: "test", Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/live"
 	"github.com/hookpost/hookpost/backend/store"
 )
 
@@ -124,6 +125,7 @@ func (r *row) settings() (Settings, error) {
 type Service struct {
 	st      *store.Store
 	now     func() time.Time
+	live    *live.Hub
 	cur     atomic.Pointer[Settings]
 	changes atomic.Pointer[Changes]
 
@@ -132,8 +134,9 @@ type Service struct {
 }
 
 // New loads the settings, writing the defaults on first start.
-func New(ctx context.Context, st *store.Store, now func() time.Time) (*Service, error) {
-	s := &Service{st: st, now: now}
+// hub (which may be nil) hears of every update made through this service.
+func New(ctx context.Context, st *store.Store, now func() time.Time, hub *live.Hub) (*Service, error) {
+	s := &Service{st: st, now: now, live: hub}
 	c, err := s.readChanges(ctx)
 	if err != nil {
 		return nil, err
@@ -336,7 +339,9 @@ func (s *Service) Update(ctx context.Context, p Patch) (Settings, error) {
 		return Settings{}, err
 	}
 	s.cur.Store(&next)
-	return s.Current(), nil
+	cur := s.Current()
+	live.Publish(s.live, live.EventSettings, cur)
+	return cur, nil
 }
 
 func set[T any](dst *T, v *T) {

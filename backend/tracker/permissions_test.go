@@ -60,7 +60,7 @@ func newRulesEnv(t *testing.T) *rulesEnv {
 		t.Fatal(err)
 	}
 	now := func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }
-	set, err := settings.New(ctx, st, now)
+	set, err := settings.New(ctx, st, now, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

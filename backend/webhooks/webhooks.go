@@ -14,6 +14,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/live"
 	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/store"
 )
@@ -93,12 +94,15 @@ const RotationGrace = 24 * time.Hour
 
 // Service manages webhooks.
 type Service struct {
-	st  *store.Store
-	now func() time.Time
+	st   *store.Store
+	now  func() time.Time
+	live *live.Hub
 }
 
-// New builds the service.
-func New(st *store.Store, now func() time.Time) *Service { return &Service{st: st, now: now} }
+// New builds the service; hub (which may be nil) hears of every change.
+func New(st *store.Store, now func() time.Time, hub *live.Hub) *Service {
+	return &Service{st: st, now: now, live: hub}
+}
 
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
@@ -179,11 +183,13 @@ func (s *Service) Create(ctx context.Context, in Input) (Webhook, error) {
 	if err != nil {
 		return Webhook{}, err
 	}
+	live.Publish(s.live, live.EventWebhook, live.WebhookChange{ID: id, Change: live.WebhookCreated})
 	return s.Get(ctx, id)
 }
 
 // Update changes a webhook. Re-enabling clears the reason it was disabled for.
 func (s *Service) Update(ctx context.Context, id int64, in Input) (Webhook, error) {
+	change := live.WebhookChange{ID: id, Change: live.WebhookUpdated}
 	err := s.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var r row
 		if err := tx.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx); err != nil {
@@ -203,6 +209,9 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Webhook, erro
 		}
 		wasEnabled := r.Enabled
 		apply(&r, in)
+		if wasEnabled && !r.Enabled {
+			change.Change = live.WebhookDisabled
+		}
 		if r.Enabled {
 			r.DisabledReason = ""
 		}
@@ -220,12 +229,13 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Webhook, erro
 	if err != nil {
 		return Webhook{}, err
 	}
+	live.Publish(s.live, live.EventWebhook, change)
 	return s.Get(ctx, id)
 }
 
 // Delete removes a webhook with its subscriptions.
 func (s *Service) Delete(ctx context.Context, id int64) error {
-	return s.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewDelete().Model((*row)(nil)).Where("id = ?", id).Exec(ctx)
 		if err != nil {
 			return err
@@ -235,6 +245,10 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 		}
 		return nil
 	})
+	if err == nil {
+		live.Publish(s.live, live.EventWebhook, live.WebhookChange{ID: id, Change: live.WebhookDeleted})
+	}
+	return err
 }
 
 func apply(r *row, in Input) {

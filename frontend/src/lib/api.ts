@@ -3,11 +3,14 @@
 import type {
   Attempt,
   CreatedToken,
+  Delivery,
   NewToken,
+  PasswordChange,
   ProjectRef,
   ResourceDef,
   Settings,
   SettingsPatch,
+  Stats,
   Token,
   User,
   Webhook,
@@ -50,10 +53,20 @@ export interface Api {
   replay(webhookID: number, since: string): Promise<number>
   /**
    * Every project, for the webhook form's picker; null where this transport
-   * cannot list them (the desktop window has no binding for projects and no
-   * HTTP credentials), so the form falls back to project ids.
+   * cannot list them, so the form falls back to project ids.
    */
   listProjects(): Promise<ProjectRef[] | null>
+  /** Attempts per time bucket since (ISO 8601; '' for 24 hours ago), for the chart. */
+  webhookStats(webhookID: number, since: string): Promise<Stats>
+  /** A delivery with its attempts, newest first. */
+  getDelivery(id: number): Promise<Delivery>
+  /** The delivery a receiver logged by its webhook-id header. */
+  findDelivery(messageId: string): Promise<Delivery>
+  /**
+   * Changes the signed-in user's password. In the desktop window, which acts
+   * as the local administrator, the current password is not asked for.
+   */
+  changePassword(p: PasswordChange): Promise<void>
 }
 
 /** cast is for the Wails promises, typed with the generated model classes. */
@@ -94,7 +107,11 @@ export function bindingsApi(): Api {
     listDeliveries: (id, limit, before) => viaBinding(() => cast<Attempt[]>(App.ListDeliveries(id, limit, before))),
     redeliver: (id) => viaBinding(() => App.Redeliver(id)),
     replay: (id, since) => viaBinding(() => App.ReplayWebhook(id, since)),
-    listProjects: () => Promise.resolve(null),
+    listProjects: () => viaBinding(() => cast<ProjectRef[]>(App.ListProjects())),
+    webhookStats: (id, since) => viaBinding(() => cast<Stats>(App.WebhookStats(id, since))),
+    getDelivery: (id) => viaBinding(() => cast<Delivery>(App.GetDelivery(id))),
+    findDelivery: (msg) => viaBinding(() => cast<Delivery>(App.FindDelivery(msg))),
+    changePassword: (p) => viaBinding(() => App.ChangePassword(p as never)),
   }
 }
 
@@ -195,6 +212,12 @@ export function fetchApi(base = ''): Api {
         if (els.length === 0 || out.length >= p.total) break
       }
       return out
+    },
+    webhookStats: (id, since) => call('GET', `/api/admin/webhooks/${id}/stats${since ? `?since=${encodeURIComponent(since)}` : ''}`),
+    getDelivery: (id) => call('GET', `/api/admin/deliveries/${id}`),
+    findDelivery: (msg) => call('GET', `/api/admin/deliveries?messageId=${encodeURIComponent(msg)}`),
+    changePassword: async (p) => {
+      await call('PATCH', '/api/account/password', p)
     },
   }
 }

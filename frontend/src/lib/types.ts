@@ -47,7 +47,7 @@ export interface FieldError {
 // Webhook shapes come from the Go structs through the Wails models that
 // `wails generate module` writes; Data drops the models' helper methods so
 // the same types describe the JSON the HTTP transport returns.
-import type { dispatch, outbox, webhooks } from '../../wailsjs/go/models'
+import type { auth, dispatch, outbox, webhooks } from '../../wailsjs/go/models'
 
 type Data<T> = { [K in keyof T as T[K] extends (...args: never[]) => unknown ? never : K]: T[K] }
 
@@ -55,6 +55,10 @@ export type Webhook = Data<webhooks.Webhook> & { status: Data<webhooks.Status> }
 export type WebhookInput = Data<webhooks.Input>
 export type Attempt = Data<dispatch.Attempt>
 export type ResourceDef = Data<outbox.ResourceDef> & { events: Data<outbox.EventDef>[] }
+export type Delivery = Data<dispatch.Delivery> & { attempts: Attempt[] }
+export type StatsBucket = Data<dispatch.Bucket>
+export type Stats = Data<dispatch.Stats> & { buckets: StatsBucket[] }
+export type PasswordChange = Data<auth.PasswordChange>
 
 /** A project as the picker needs it (from GET /api/v3/projects). */
 export interface ProjectRef {

@@ -1,3 +1,24 @@
+export namespace app {
+	
+	export class ProjectRef {
+	    id: number;
+	    name: string;
+	    identifier: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new ProjectRef(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.name = source["name"];
+	        this.identifier = source["identifier"];
+	    }
+	}
+
+}
+
 export namespace auth {
 	
 	export class CreatedToken {
@@ -78,6 +99,20 @@ export namespace auth {
 		    return a;
 		}
 	}
+	export class PasswordChange {
+	    currentPassword: string;
+	    newPassword: string;
+	
+	    static createFrom(source: any = {}) {
+	        return new PasswordChange(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.currentPassword = source["currentPassword"];
+	        this.newPassword = source["newPassword"];
+	    }
+	}
 	export class Token {
 	    id: number;
 	    name: string;
@@ -130,6 +165,7 @@ export namespace dispatch {
 	    id: number;
 	    deliveryId: number;
 	    webhookId: number;
+	    messageId: string;
 	    attempt: number;
 	    event: string;
 	    url: string;
@@ -155,6 +191,7 @@ export namespace dispatch {
 	        this.id = source["id"];
 	        this.deliveryId = source["deliveryId"];
 	        this.webhookId = source["webhookId"];
+	        this.messageId = source["messageId"];
 	        this.attempt = source["attempt"];
 	        this.event = source["event"];
 	        this.url = source["url"];
@@ -168,6 +205,138 @@ export namespace dispatch {
 	        this.nextRetryAt = this.convertValues(source["nextRetryAt"], null);
 	        this.test = source["test"];
 	        this.createdAt = this.convertValues(source["createdAt"], null);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Bucket {
+	    // Go type: time
+	    start: any;
+	    succeeded: number;
+	    failed: number;
+	    retrying: number;
+	    p50Ms?: number;
+	    p95Ms?: number;
+	    p99Ms?: number;
+	
+	    static createFrom(source: any = {}) {
+	        return new Bucket(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.start = this.convertValues(source["start"], null);
+	        this.succeeded = source["succeeded"];
+	        this.failed = source["failed"];
+	        this.retrying = source["retrying"];
+	        this.p50Ms = source["p50Ms"];
+	        this.p95Ms = source["p95Ms"];
+	        this.p99Ms = source["p99Ms"];
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Delivery {
+	    id: number;
+	    webhookId: number;
+	    messageId: string;
+	    event: string;
+	    status: string;
+	    test: boolean;
+	    // Go type: time
+	    nextAttemptAt?: any;
+	    // Go type: time
+	    createdAt: any;
+	    // Go type: time
+	    updatedAt: any;
+	    attempts: Attempt[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Delivery(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.webhookId = source["webhookId"];
+	        this.messageId = source["messageId"];
+	        this.event = source["event"];
+	        this.status = source["status"];
+	        this.test = source["test"];
+	        this.nextAttemptAt = this.convertValues(source["nextAttemptAt"], null);
+	        this.createdAt = this.convertValues(source["createdAt"], null);
+	        this.updatedAt = this.convertValues(source["updatedAt"], null);
+	        this.attempts = this.convertValues(source["attempts"], Attempt);
+	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
+	}
+	export class Stats {
+	    // Go type: time
+	    since: any;
+	    // Go type: time
+	    until: any;
+	    bucketSeconds: number;
+	    buckets: Bucket[];
+	
+	    static createFrom(source: any = {}) {
+	        return new Stats(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.since = this.convertValues(source["since"], null);
+	        this.until = this.convertValues(source["until"], null);
+	        this.bucketSeconds = source["bucketSeconds"];
+	        this.buckets = this.convertValues(source["buckets"], Bucket);
 	    }
 	
 		convertValues(a: any, classs: any, asMap: boolean = false): any {

@@ -4,9 +4,12 @@ import {auth} from '../models';
 import {webhooks} from '../models';
 import {hal} from '../models';
 import {outbox} from '../models';
-import {settings} from '../models';
 import {dispatch} from '../models';
+import {settings} from '../models';
+import {app} from '../models';
 import {context} from '../models';
+
+export function ChangePassword(arg1:auth.PasswordChange):Promise<void>;
 
 export function CreateToken(arg1:auth.NewToken):Promise<auth.CreatedToken>;
 
@@ -18,11 +21,17 @@ export function DeleteWebhook(arg1:number):Promise<void>;
 
 export function EventCatalogue():Promise<Array<outbox.ResourceDef>>;
 
+export function FindDelivery(arg1:string):Promise<dispatch.Delivery>;
+
+export function GetDelivery(arg1:number):Promise<dispatch.Delivery>;
+
 export function GetSettings():Promise<settings.Settings>;
 
 export function GetWebhook(arg1:number):Promise<webhooks.Webhook>;
 
 export function ListDeliveries(arg1:number,arg2:number,arg3:number):Promise<Array<dispatch.Attempt>>;
+
+export function ListProjects():Promise<Array<app.ProjectRef>>;
 
 export function ListTokens():Promise<Array<auth.Token>>;
 
@@ -43,3 +52,5 @@ export function TestWebhook(arg1:number,arg2:string):Promise<dispatch.Attempt>;
 export function UpdateSettings(arg1:settings.Patch):Promise<settings.Settings>;
 
 export function UpdateWebhook(arg1:number,arg2:webhooks.Input):Promise<webhooks.Webhook>;
+
+export function WebhookStats(arg1:number,arg2:string):Promise<dispatch.Stats>;
