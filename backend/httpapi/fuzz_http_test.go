@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -55,7 +56,9 @@ func TestFuzzOpenAPIOperations(t *testing.T) {
 		t.Fatal(err)
 	}
 	go func() { _ = e.app.Listener(ln) }()
-	t.Cleanup(func() { _ = e.app.Shutdown() })
+	// Streams opened by the walk end with the hub, which main closes first;
+	// here the server stops waiting for them after a second.
+	t.Cleanup(func() { _ = e.app.ShutdownWithTimeout(time.Second) })
 	client := &listenerClient{base: "http://" + ln.Addr().String(), c: &http.Client{
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 
@@ -145,6 +148,11 @@ func (l *listenerClient) do(t *testing.T, method, target, body string, headers .
 		t.Fatalf("%s %s: %v", method, target, err)
 	}
 	defer res.Body.Close()
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		// The live stream never ends: its status and type are what the
+		// walk checks; the events have tests of their own.
+		return resp{status: res.StatusCode, header: res.Header}
+	}
 	b, _ := io.ReadAll(res.Body)
 	return resp{status: res.StatusCode, header: res.Header, body: string(b)}
 }
