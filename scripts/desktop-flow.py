@@ -29,6 +29,7 @@ import gi
 gi.require_version("Atspi", "2.0")
 from gi.repository import Atspi  # noqa: E402
 
+sys.dont_write_bytecode = True  # no __pycache__ in scripts/
 from receiver import Receiver  # scripts/receiver.py  # noqa: E402
 
 warnings.simplefilter("ignore", DeprecationWarning)
