@@ -266,7 +266,11 @@ func operation(r route) obj {
 		if d.multipart {
 			ct = "multipart/form-data"
 		}
-		o["requestBody"] = obj{"required": true, "content": obj{ct: obj{"schema": ref(d.body)}}}
+		media := obj{"schema": ref(d.body)}
+		if example, ok := requestExamples[d.body]; ok {
+			media["example"] = example
+		}
+		o["requestBody"] = obj{"required": true, "content": obj{ct: media}}
 	}
 	status := d.status
 	if status == 0 {
