@@ -6,8 +6,9 @@ package httpapi
 // these are bodies a reader can send as they are to a server holding
 // project, work package and webhook 1. TestRequestExamples sends them.
 var requestExamples = map[string]any{
-	"LoginRequest": obj{"login": "admin", "password": "your password"},
-	"NewToken":     obj{"name": "CI deploy"},
+	"LoginRequest":   obj{"login": "admin", "password": "your password"},
+	"NewToken":       obj{"name": "CI deploy"},
+	"PasswordChange": obj{"currentPassword": "your current password", "newPassword": "a new passphrase of 10+ characters"},
 	"SettingsPatch": obj{"maxPageSize": 500, "corsEnabled": true,
 		"corsOrigins": []string{"https://app.example.com:8443"}},
 	"WebhookCreate": obj{

@@ -58,7 +58,8 @@ func TestRequestExamples(t *testing.T) {
 		}
 		return string(raw)
 	}
-	sent := map[string]bool{"LoginRequest": true} // its password is a placeholder
+	// Their passwords are placeholders.
+	sent := map[string]bool{"LoginRequest": true, "PasswordChange": true}
 	send := func(method, target, name string) map[string]any {
 		t.Helper()
 		sent[name] = true
