@@ -13,7 +13,89 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/tracker"
 )
+
+// Request body limits. The server streams request bodies (fiber.Config
+// StreamRequestBody), so nothing but the headers and the first 8 KiB is read
+// before a route has authenticated the request; each route then reads at
+// most its own limit and answers 413 beyond it.
+const (
+	// maxJSONBody bounds the body of every JSON route.
+	maxJSONBody = 1 << 20
+	// maxUploadBody bounds a multipart upload: the largest attachment plus
+	// room for its metadata part and the multipart framing.
+	maxUploadBody = tracker.MaxAttachmentSize + 1<<20
+)
+
+// errBodyTooLarge is a request body over its route's limit.
+var errBodyTooLarge = &domain.RequestError{Status: fiber.StatusRequestEntityTooLarge, Identifier: "RequestTooLarge",
+	Message: fmt.Sprintf("The request body is too large: this resource accepts at most %d KiB.", maxJSONBody>>10)}
+
+// tooLarge is the 413 for a body over limit bytes.
+func tooLarge(limit int64) error {
+	if limit == maxJSONBody {
+		return errBodyTooLarge
+	}
+	return &domain.RequestError{Status: fiber.StatusRequestEntityTooLarge, Identifier: "RequestTooLarge",
+		Message: fmt.Sprintf("The request body is too large: this resource accepts at most %d MiB.", limit>>20)}
+}
+
+// bodyReader returns the request body as a reader that fails with the 413
+// of tooLarge(limit) once more than limit bytes have been read. A declared
+// Content-Length over the limit is refused before anything is read.
+func bodyReader(c *fiber.Ctx, limit int64) (io.Reader, error) {
+	if int64(c.Request().Header.ContentLength()) > limit {
+		return nil, tooLarge(limit)
+	}
+	var r io.Reader
+	if rs := c.Context().RequestBodyStream(); rs != nil {
+		r = rs
+	} else {
+		r = bytes.NewReader(c.Body())
+	}
+	return &limitedReader{r: r, left: limit, err: tooLarge(limit)}, nil
+}
+
+// limitedReader is io.LimitReader that tells a body at the limit from one
+// over it: reading past the limit fails with err instead of ending.
+type limitedReader struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, l.err
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n - int(-l.left), l.err
+	}
+	return n, err
+}
+
+// readBody reads the whole request body, at most limit bytes.
+func readBody(c *fiber.Ctx, limit int64) ([]byte, error) {
+	r, err := bodyReader(c, limit)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(r)
+	if err != nil {
+		var re *domain.RequestError
+		if errors.As(err, &re) {
+			return nil, err
+		}
+		return nil, &domain.RequestError{Status: fiber.StatusBadRequest, Identifier: "InvalidRequestBody", Message: "The request body could not be read."}
+	}
+	return body, nil
+}
 
 // decodeJSON reads the request body into v. It answers 415 for a body that
 // is not JSON, 400 for malformed JSON or an unknown property, and 422 naming
@@ -29,7 +111,10 @@ func decodeJSON(c *fiber.Ctx, v any) error {
 // jsonBody returns the request body after checking that it is JSON (415
 // otherwise); an empty body reads as {}.
 func jsonBody(c *fiber.Ctx) ([]byte, error) {
-	body := c.Body()
+	body, err := readBody(c, maxJSONBody)
+	if err != nil {
+		return nil, err
+	}
 	ct := c.Get(fiber.HeaderContentType)
 	if ct == "" && len(bytes.TrimSpace(body)) == 0 {
 		return []byte("{}"), nil
