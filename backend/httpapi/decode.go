@@ -7,8 +7,11 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"reflect"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -126,14 +129,34 @@ func jsonBody(c *fiber.Ctx) ([]byte, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return []byte("{}"), nil
 	}
+	if err := requireObject(body); err != nil {
+		return nil, err
+	}
 	return body, nil
 }
 
-// decodeStrict decodes one JSON value, refusing unknown properties.
+// errNotObject is a body that is JSON but not an object: null would
+// otherwise decode as an empty change.
+var errNotObject = &domain.RequestError{Status: fiber.StatusBadRequest, Identifier: "InvalidRequestBody", Message: "The request body must be a JSON object."}
+
+func requireObject(body []byte) error {
+	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' {
+		return errNotObject
+	}
+	return nil
+}
+
+// decodeStrict decodes one JSON object, refusing unknown properties.
 func decodeStrict(body []byte, v any) error {
+	if err := requireObject(body); err != nil {
+		return err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		if field, ferr := failingField(body, v); field != "" {
+			return &domain.ValidationError{Field: field, Kind: domain.KindFormat, Message: valueMessage(field, ferr)}
+		}
 		return bodyError(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -159,6 +182,45 @@ func bodyError(err error) error {
 	}
 	return &domain.RequestError{Status: fiber.StatusBadRequest, Identifier: "InvalidRequestBody",
 		Message: "The request body is not valid JSON: " + strings.TrimPrefix(msg, "json: ") + "."}
+}
+
+// failingField finds the property of a JSON object whose value v's type
+// refuses with an error of its own (a time that does not parse, say), which
+// encoding/json reports without the property's name. It decodes each
+// property alone into a fresh value of v's type.
+func failingField(body []byte, v any) (string, error) {
+	var syntax *json.SyntaxError
+	var props map[string]json.RawMessage
+	if json.Unmarshal(body, &props) != nil {
+		return "", nil
+	}
+	t := reflect.TypeOf(v)
+	if t.Kind() != reflect.Pointer {
+		return "", nil
+	}
+	keys := make([]string, 0, len(props))
+	for k := range props {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		one, _ := json.Marshal(map[string]json.RawMessage{k: props[k]})
+		err := json.Unmarshal(one, reflect.New(t.Elem()).Interface())
+		var typeErr *json.UnmarshalTypeError
+		if err != nil && !errors.As(err, &typeErr) && !errors.As(err, &syntax) {
+			return k, err
+		}
+	}
+	return "", nil
+}
+
+// valueMessage says why a property's value was refused.
+func valueMessage(field string, err error) string {
+	var pe *time.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Sprintf("%s must be an ISO 8601 date and time such as 2026-12-31T23:59:59Z, not %q.", field, pe.Value)
+	}
+	return fmt.Sprintf("%s is not a valid value: %s.", field, strings.TrimPrefix(err.Error(), "json: "))
 }
 
 func jsonKind(goKind string) string {
