@@ -199,7 +199,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	}
 	svc.tracker.OnCommit = dispatcher.Wake
 	web, err := httpapi.New(httpapi.Deps{Store: svc.store, Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Webhooks: svc.webhooks, Dispatcher: dispatcher, Log: log,
-		Version: version.Version, SPA: frontend.Dist()})
+		Version: version.Version, SPA: frontend.Dist(), MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err
 	}

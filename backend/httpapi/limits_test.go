@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"encoding/base64"
 	"io"
 	"mime/multipart"
 	"net"
@@ -171,5 +172,38 @@ func TestMethodsAPathDoesNotHave(t *testing.T) {
 	r := send(t, &http.Client{}, "GET", base+"/api/v3/projects", nil, admin, "X-Padding: "+strings.Repeat("p", 8<<10))
 	if r.status != 431 || errorID(t, r) != "RequestHeaderFieldsTooLarge" {
 		t.Errorf("large headers: want 431 RequestHeaderFieldsTooLarge, got %d %s", r.status, r.body)
+	}
+}
+
+const testMetricsToken = "metrics-0123456789abcdef"
+
+// TestMetricsNeedTheMetricsTokenOrAnAdministrator (SPEC §8).
+func TestMetricsNeedTheMetricsTokenOrAnAdministrator(t *testing.T) {
+	e := newEnv(t)
+	cookie, _ := e.login("admin")
+	for _, c := range []struct {
+		name    string
+		headers []string
+		status  int
+	}{
+		{"anonymous", nil, 401},
+		{"wrong token", []string{bearer("metrics-0123456789abcdeX")}, 401},
+		{"a user's API token", []string{bearer(e.userTok)}, 401},
+		{"an administrator's session cookie", []string{"Cookie: " + cookie}, 401},
+		{"metrics token", []string{bearer(testMetricsToken)}, 200},
+		{"an administrator's API token", []string{bearer(e.adminTok)}, 200},
+		{"an administrator's API token as Basic", []string{"Authorization: Basic " + base64.StdEncoding.EncodeToString([]byte("apikey:"+e.adminTok))}, 200},
+	} {
+		r := e.do("GET", "/metrics", "", c.headers...)
+		if r.status != c.status {
+			t.Errorf("%s: want %d, got %d %.200s", c.name, c.status, r.status, r.body)
+			continue
+		}
+		if c.status == 401 && (errorID(t, r) != "Unauthenticated" || r.header.Get("WWW-Authenticate") == "") {
+			t.Errorf("%s: 401 without the error body or challenge: %v %s", c.name, r.header, r.body)
+		}
+		if c.status == 200 && !strings.Contains(r.body, "hookpost_http_requests_total") {
+			t.Errorf("%s: no metrics in %.200s", c.name, r.body)
+		}
 	}
 }

@@ -35,6 +35,9 @@ type Deps struct {
 	Dispatcher *dispatch.Dispatcher
 	Log        *slog.Logger
 	Version    string
+	// MetricsToken, when not empty, is a bearer token that may read
+	// /metrics besides administrators' API tokens (--metrics-token).
+	MetricsToken string
 	// SPA is the built frontend (index.html, docs.html, assets/); it may be
 	// empty in tests.
 	SPA fs.FS
