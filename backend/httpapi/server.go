@@ -48,6 +48,8 @@ type server struct {
 	openAPIJSON []byte
 	openAPIYAML []byte
 	cache       responseCache
+	builds      builds
+	large       *largePages
 	requests    requestCounter
 	// table is the route table, for 405 answers.
 	table []route
@@ -58,7 +60,7 @@ func New(d Deps) (*fiber.App, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	s := &server{Deps: d}
+	s := &server{Deps: d, large: newLargePages()}
 	app := fiber.New(fiber.Config{
 		AppName:               "Hookpost",
 		DisableStartupMessage: true,

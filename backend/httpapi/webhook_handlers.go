@@ -159,6 +159,7 @@ func (s *server) metricsHandler(c *fiber.Ctx) error {
 	}
 	var buf bytes.Buffer
 	s.requests.write(&buf)
+	writeRuntimeMetrics(&buf)
 	if err := s.Dispatcher.WriteMetrics(c.UserContext(), &buf); err != nil {
 		return err
 	}
