@@ -6,6 +6,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -154,8 +155,10 @@ func (r *idleReclaimer) quiet(allocs uint64) bool {
 	return true
 }
 
-// returnMemoryWhenIdle runs until ctx ends.
-func returnMemoryWhenIdle(ctx context.Context) {
+// returnMemoryWhenIdle runs until ctx ends. Besides the Go heap, it asks
+// every open SQLite connection of dbs to drop its page cache (PRAGMA
+// shrink_memory), which SQLite keeps outside the Go heap.
+func returnMemoryWhenIdle(ctx context.Context, dbs ...*sql.DB) {
 	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
 	r := idleReclaimer{}
 	t := time.NewTicker(quietPeriod)
@@ -168,8 +171,32 @@ func returnMemoryWhenIdle(ctx context.Context) {
 		}
 		metrics.Read(sample)
 		if r.quiet(sample[0].Value.Uint64()) {
+			for _, db := range dbs {
+				shrinkSQLite(ctx, db)
+			}
 			debug.FreeOSMemory()
 		}
+	}
+}
+
+// shrinkSQLite runs PRAGMA shrink_memory on each idle connection of db: it
+// holds them all at once so that each statement reaches a different one.
+func shrinkSQLite(ctx context.Context, db *sql.DB) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	for range db.Stats().Idle {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return
+		}
+		conns = append(conns, c)
+		_, _ = c.ExecContext(ctx, "PRAGMA shrink_memory")
 	}
 }
 
@@ -268,7 +295,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	if err != nil {
 		return err
 	}
-	go returnMemoryWhenIdle(ctx)
+	go returnMemoryWhenIdle(ctx, svc.store.DB.DB, svc.store.Read.DB)
 	dctx, stopDispatch := context.WithCancel(context.Background())
 	dispatched := make(chan struct{})
 	go func() { dispatcher.Run(dctx); close(dispatched) }()
