@@ -3,17 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hookpost/hookpost/backend/config"
+	"github.com/hookpost/hookpost/backend/store"
 )
 
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -109,5 +113,80 @@ func TestServeCreatesAdminAndShutsDown(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop within 10 s")
+	}
+}
+
+// TestMemorySettings: the soft limit keeps RSS under load well below 150 MB;
+// the environment overrides both settings.
+func TestMemorySettings(t *testing.T) {
+	oldPercent, oldLimit := debug.SetGCPercent(100), debug.SetMemoryLimit(math.MaxInt64)
+	defer func() { debug.SetGCPercent(oldPercent); debug.SetMemoryLimit(oldLimit) }()
+
+	tuneGC(func(string) string { return "" })
+	if limit := debug.SetMemoryLimit(-1); limit > 100<<20 {
+		t.Errorf("soft memory limit %d MiB, want at most 100 MiB", limit>>20)
+	}
+	if percent := debug.SetGCPercent(100); percent > 100 {
+		t.Errorf("GOGC %d, want at most 100", percent)
+	}
+	debug.SetMemoryLimit(math.MaxInt64)
+	debug.SetGCPercent(50)
+	tuneGC(func(k string) string { return map[string]string{"GOGC": "50", "GOMEMLIMIT": "1GiB"}[k] })
+	if debug.SetMemoryLimit(-1) != math.MaxInt64 || debug.SetGCPercent(50) != 50 {
+		t.Error("GOGC and GOMEMLIMIT in the environment must win")
+	}
+}
+
+// TestIdleReclaimer: memory is returned once per quiet spell, never while busy.
+func TestIdleReclaimer(t *testing.T) {
+	r := idleReclaimer{}
+	var allocs uint64
+	steps := []struct {
+		allocated uint64
+		want      bool
+	}{
+		{64 << 20, false},  // start-up
+		{200 << 20, false}, // load
+		{1 << 20, true},    // quiet: return memory
+		{0, false},         // still quiet: already returned
+		{2 << 20, false},
+		{100 << 20, false}, // load again
+		{0, true},          // quiet again
+	}
+	for i, s := range steps {
+		allocs += s.allocated
+		if got := r.quiet(allocs); got != s.want {
+			t.Errorf("step %d (%d MiB allocated): return memory %v, want %v", i, s.allocated>>20, got, s.want)
+		}
+	}
+}
+
+// TestShrinkSQLiteGivesConnectionsBack: every idle connection is visited and
+// none is kept.
+func TestShrinkSQLiteGivesConnectionsBack(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "hookpost.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	db := st.Read.DB
+	var conns []*sql.Conn
+	for range 3 {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		_ = c.Close()
+	}
+	if idle := db.Stats().Idle; idle < 3 {
+		t.Fatalf("%d idle connections before, want 3", idle)
+	}
+	shrinkSQLite(ctx, db)
+	if s := db.Stats(); s.InUse != 0 || s.Idle < 3 {
+		t.Errorf("after shrinking: %d in use, %d idle", s.InUse, s.Idle)
 	}
 }

@@ -36,6 +36,9 @@ type Config struct {
 	Addr         string
 	WebhookAllow []netip.Prefix
 	LogFormat    string
+	// MetricsToken, when set, is a bearer token that may read /metrics
+	// (administrators' API tokens always may).
+	MetricsToken string
 
 	// user create / token create
 	Login         string
@@ -71,6 +74,7 @@ Common flags (each also read from an environment variable; the flag wins):
   --database-url URL        postgres://... to use PostgreSQL instead of SQLite (HOOKPOST_DATABASE_URL)
   --addr HOST:PORT          HTTP listen address (HOOKPOST_ADDR; default 127.0.0.1:8080)
   --webhook-allow CIDR,...  destinations exempt from the SSRF guard (HOOKPOST_WEBHOOK_ALLOW)
+  --metrics-token TOKEN     bearer token for GET /metrics besides administrators' API tokens (HOOKPOST_METRICS_TOKEN)
   --log-format text|json    log format (HOOKPOST_LOG_FORMAT; default text)
 `
 
@@ -109,6 +113,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	fs.StringVar(&cfg.Addr, "addr", "", "")
 	allow := fs.String("webhook-allow", "", "")
 	fs.StringVar(&cfg.LogFormat, "log-format", "", "")
+	fs.StringVar(&cfg.MetricsToken, "metrics-token", "", "")
 	switch cfg.Command {
 	case CmdUserCreate:
 		fs.StringVar(&cfg.Login, "login", "", "")
@@ -148,6 +153,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	fromEnv(&cfg.Addr, "addr", "HOOKPOST_ADDR")
 	fromEnv(allow, "webhook-allow", "HOOKPOST_WEBHOOK_ALLOW")
 	fromEnv(&cfg.LogFormat, "log-format", "HOOKPOST_LOG_FORMAT")
+	fromEnv(&cfg.MetricsToken, "metrics-token", "HOOKPOST_METRICS_TOKEN")
 
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
@@ -164,6 +170,9 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	}
 	if cfg.DatabaseURL != "" && !strings.HasPrefix(cfg.DatabaseURL, "postgres://") && !strings.HasPrefix(cfg.DatabaseURL, "postgresql://") {
 		return cfg, usagef("invalid --database-url: expected postgres://user:pass@host:port/dbname")
+	}
+	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < 16 {
+		return cfg, usagef("invalid --metrics-token: use at least 16 characters (e.g. from 'openssl rand -hex 16')")
 	}
 	prefixes, err := ParseCIDRs(*allow)
 	if err != nil {

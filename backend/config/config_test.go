@@ -32,6 +32,9 @@ func TestParse(t *testing.T) {
 		{"token create", []string{"token", "create", "--user", "bob"}, nil, func(c Config) bool {
 			return c.Command == CmdTokenCreate && c.Login == "bob" && c.TokenName == "CLI token"
 		}, ""},
+		{"metrics token from the environment", []string{"serve"}, map[string]string{"HOOKPOST_METRICS_TOKEN": "0123456789abcdef"}, func(c Config) bool { return c.MetricsToken == "0123456789abcdef" }, ""},
+		{"metrics token flag", []string{"serve", "--metrics-token", "fedcba9876543210"}, map[string]string{"HOOKPOST_METRICS_TOKEN": "0123456789abcdef"}, func(c Config) bool { return c.MetricsToken == "fedcba9876543210" }, ""},
+		{"short metrics token", []string{"serve", "--metrics-token", "short"}, nil, nil, "--metrics-token"},
 		{"unknown command", []string{"frobnicate"}, nil, nil, `unknown command "frobnicate"`},
 		{"unknown flag", []string{"serve", "--nope"}, nil, nil, "unknown flag --nope"},
 		{"bad addr", []string{"serve", "--addr", "localhost"}, nil, nil, "--addr"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"mime/multipart"
 	"os"
 	"path/filepath"
@@ -26,8 +27,11 @@ func openProjectSchemas(t *testing.T) func(name string) *jsonschema.Schema {
 		_, file, _, _ := runtime.Caller(0)
 		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "reference", "openproject-apiv3", "components", "schemas")
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.yml"))
-	if err != nil || len(files) == 0 {
+	files, err := schemaFiles(dir, os.Getenv("CI"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
 		t.Skipf("OpenProject's schemas are not at %s (set HOOKPOST_OPENPROJECT_SCHEMAS)", dir)
 	}
 	c := jsonschema.NewCompiler()
@@ -57,6 +61,36 @@ func openProjectSchemas(t *testing.T) func(name string) *jsonschema.Schema {
 			t.Fatalf("compile %s: %v", name, err)
 		}
 		return s
+	}
+}
+
+// schemaFiles lists OpenProject's schema files in dir. None is a reason to
+// skip on a developer's machine, and a failure under CI=true, where a
+// silently skipped conformance test would pass for the wrong reason.
+func schemaFiles(dir, ci string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "*.yml"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 && ci == "true" {
+		return nil, fmt.Errorf("OpenProject's schemas are not at %s and CI=true: set HOOKPOST_OPENPROJECT_SCHEMAS to their directory", dir)
+	}
+	return files, nil
+}
+
+func TestSchemaFilesMissingFailUnderCI(t *testing.T) {
+	empty := t.TempDir()
+	if files, err := schemaFiles(empty, ""); err != nil || len(files) != 0 {
+		t.Errorf("outside CI: want no files and no error (skip), got %v %v", files, err)
+	}
+	if _, err := schemaFiles(empty, "true"); err == nil || !strings.Contains(err.Error(), "HOOKPOST_OPENPROJECT_SCHEMAS") {
+		t.Errorf("CI=true: want an error naming HOOKPOST_OPENPROJECT_SCHEMAS, got %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(empty, "x.yml"), []byte("type: object"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if files, err := schemaFiles(empty, "true"); err != nil || len(files) != 1 {
+		t.Errorf("CI=true with a schema: %v %v", files, err)
 	}
 }
 

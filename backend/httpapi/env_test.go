@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -75,7 +76,7 @@ func newEnv(t *testing.T) *env {
 		"docs.html":     {Data: []byte("<!doctype html><title>Hookpost API docs</title>")},
 		"assets/app.js": {Data: []byte("console.log(1)")},
 	}
-	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Webhooks: webhooks.New(st, clk.now, nil), Dispatcher: disp, Version: "test", SPA: spa, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Webhooks: webhooks.New(st, clk.now, nil), Dispatcher: disp, Version: "test", SPA: spa, MetricsToken: testMetricsToken, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,4 +189,19 @@ func testDispatcher(st *store.Store, now func() time.Time) *dispatch.Dispatcher 
 		panic(err)
 	}
 	return d
+}
+
+// listen serves e's app on a real loopback listener, for requests that
+// app.Test cannot send (bodies over fasthttp's limit, a connection's reuse,
+// a stream read as it comes). Open streams end with their clients; the
+// server stops waiting for them after two seconds.
+func (e *env) listen() string {
+	e.t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	go func() { _ = e.app.Listener(ln) }()
+	e.t.Cleanup(func() { _ = e.app.ShutdownWithTimeout(2 * time.Second) })
+	return "http://" + ln.Addr().String()
 }

@@ -74,18 +74,6 @@ func newLiveEnv(t *testing.T) (*env, *live.Hub) {
 	return e, hub
 }
 
-// listen serves the app on a real loopback listener.
-func (e *env) listen() string {
-	e.t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	go func() { _ = e.app.Listener(ln) }()
-	e.t.Cleanup(func() { _ = e.app.ShutdownWithTimeout(2 * time.Second) })
-	return "http://" + ln.Addr().String()
-}
-
 type sseEvent struct {
 	name string
 	data string

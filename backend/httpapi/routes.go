@@ -23,7 +23,7 @@ type route struct {
 func (s *server) routes() []route {
 	return []route{
 		{"GET", "/healthz", public, s.healthz, op{tag: "Operations", summary: "Process is up", resp: "Health", noAuth: true}},
-		{"GET", "/metrics", public, s.metricsHandler, op{tag: "Operations", summary: "Prometheus metrics: requests, deliveries by outcome, delivery latency, queue depth, failures per webhook", text: true, noAuth: true}},
+		{"GET", "/metrics", public, s.metricsHandler, op{tag: "Operations", summary: "Prometheus metrics: requests, deliveries by outcome, delivery latency, queue depth, failures per webhook (Bearer --metrics-token, or an administrator's API token)", text: true, errors: []int{401}}},
 		{"GET", "/readyz", public, s.readyz, op{tag: "Operations", summary: "Database reachable and migrated", resp: "Health", errors: []int{503}, noAuth: true}},
 
 		{"POST", "/api/auth/login", public, s.login, op{tag: "Sign-in", summary: "Sign in with login and password; sets the session cookie", body: "LoginRequest", resp: "Session", errors: []int{401, 429}, noAuth: true}},

@@ -6,6 +6,8 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"strings"
@@ -36,6 +38,9 @@ type Deps struct {
 	Live    *live.Hub
 	Log     *slog.Logger
 	Version string
+	// MetricsToken, when not empty, is a bearer token that may read
+	// /metrics besides administrators' API tokens (--metrics-token).
+	MetricsToken string
 	// SPA is the built frontend (index.html, docs.html, assets/); it may be
 	// empty in tests.
 	SPA fs.FS
@@ -46,7 +51,11 @@ type server struct {
 	openAPIJSON []byte
 	openAPIYAML []byte
 	cache       responseCache
+	builds      builds
+	large       *largePages
 	requests    requestCounter
+	// table is the route table, for 405 answers.
+	table []route
 }
 
 // New builds the Fiber app.
@@ -57,7 +66,7 @@ func New(d Deps) (*fiber.App, error) {
 	if d.Live == nil {
 		d.Live = live.NewHub()
 	}
-	s := &server{Deps: d}
+	s := &server{Deps: d, large: newLargePages()}
 	app := fiber.New(fiber.Config{
 		AppName:               "Hookpost",
 		DisableStartupMessage: true,
@@ -65,26 +74,88 @@ func New(d Deps) (*fiber.App, error) {
 		ReadTimeout:           30 * time.Second,
 		WriteTimeout:          60 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		// Attachments may be 16 MiB; larger bodies up to twice that get a
-		// clear 413 from the handler, beyond it fasthttp refuses them.
-		BodyLimit:   2 * tracker.MaxAttachmentSize,
-		JSONEncoder: hal.Marshal,
+		// Bodies are streamed: fasthttp reads the headers and at most 8 KiB
+		// of the body before the handler runs, so an unauthenticated client
+		// cannot make the server hold (or spool to disk) a large body, and
+		// each route reads the body only after authentication, up to its own
+		// limit, answering 413 in the API's error format beyond it (see
+		// bodyReader). fasthttp's own refusal, a reset connection, is never
+		// used. Multipart is parsed only by the attachment route.
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		BodyLimit:                    maxUploadBody,
+		JSONEncoder:                  hal.Marshal,
 	})
 	s.invalidateOnRemoteWrites()
-	app.Use(s.recoverPanic, s.logRequest, s.commonHeaders, s.cors)
+	app.Use(s.finishBody, s.recoverPanic, s.logRequest, s.commonHeaders, s.cors)
 	routes := s.routes()
 	for _, r := range routes {
 		app.Add(r.method, r.path, s.guard(r.access), r.handler)
+		if r.method == fiber.MethodGet {
+			app.Add(fiber.MethodHead, r.path, s.guard(r.access), r.handler)
+		}
 	}
+	s.table = routes
 	var err error
 	if s.openAPIJSON, s.openAPIYAML, err = buildOpenAPI(routes, d.Version); err != nil {
 		return nil, err
 	}
-	app.All("/api/*", func(c *fiber.Ctx) error {
-		return fiber.NewError(fiber.StatusNotFound, "The requested resource could not be found.")
-	})
+	app.All("/api/*", s.noRoute)
 	app.Get("/*", s.spa)
+	app.Use(s.noRoute)
 	return app, nil
+}
+
+// noRoute answers a request no route took: 405 with Allow when the path has
+// routes for other methods, 404 otherwise. Under /api the request is
+// authenticated first (unless the path has a public route), so that an
+// anonymous client learns nothing about the API's paths and never gets
+// further than a 401.
+func (s *server) noRoute(c *fiber.Ctx) error {
+	var methods []string
+	anyPublic := false
+	for _, r := range s.table {
+		if matchPath(r.path, c.Path()) {
+			methods = append(methods, r.method)
+			if r.method == fiber.MethodGet {
+				methods = append(methods, fiber.MethodHead)
+			}
+			anyPublic = anyPublic || r.access == public
+		}
+	}
+	if p := c.Path(); (p == "/api" || strings.HasPrefix(p, "/api/")) && !anyPublic {
+		if _, err := s.authenticate(c); err != nil {
+			return err
+		}
+	}
+	if len(methods) == 0 {
+		return fiber.NewError(fiber.StatusNotFound, "The requested resource could not be found.")
+	}
+	c.Set(fiber.HeaderAllow, strings.Join(methods, ", "))
+	return fiber.NewError(fiber.StatusMethodNotAllowed, fmt.Sprintf("The method %s is not allowed on this resource; allowed are %s.", c.Method(), strings.Join(methods, ", ")))
+}
+
+// matchPath reports whether path matches a route pattern of the table
+// (":name" matches one segment), as Fiber's default routing does: ignoring
+// case and a trailing slash.
+func matchPath(pattern, path string) bool {
+	ps := strings.Split(strings.Trim(pattern, "/"), "/")
+	xs := strings.Split(strings.Trim(path, "/"), "/")
+	if len(ps) != len(xs) {
+		return false
+	}
+	for i, p := range ps {
+		if strings.HasPrefix(p, ":") {
+			if xs[i] == "" {
+				return false
+			}
+			continue
+		}
+		if !strings.EqualFold(p, xs[i]) {
+			return false
+		}
+	}
+	return true
 }
 
 // handleError is the one place errors become responses.
@@ -127,17 +198,41 @@ func identifierForStatus(code int) string {
 	case fiber.StatusNotFound:
 		return "NotFound"
 	case fiber.StatusMethodNotAllowed:
-		return "NotFound"
+		// OpenProject has no identifier for these statuses: each is named
+		// after its status, in OpenProject's format.
+		return "MethodNotAllowed"
+	case fiber.StatusRequestTimeout:
+		return "RequestTimeout"
 	case fiber.StatusConflict:
 		return "UpdateConflict"
 	case fiber.StatusRequestEntityTooLarge:
 		return "RequestTooLarge"
+	case fiber.StatusRequestHeaderFieldsTooLarge:
+		return "RequestHeaderFieldsTooLarge"
+	case fiber.StatusTooManyRequests:
+		return "TooManyRequests"
 	case fiber.StatusUnsupportedMediaType:
 		return "TypeNotSupported"
 	case fiber.StatusUnprocessableEntity:
 		return "PropertyConstraintViolation"
 	}
 	return "InternalServerError"
+}
+
+// finishBody reads and discards what the handler left of the request body,
+// before the response is written: a client still sending a body it was
+// refused (401, 404, 413) then reads the answer instead of a connection reset,
+// and the next request on the connection starts where it should. The read
+// is bounded by ReadTimeout; a body that cannot be finished closes the
+// connection.
+func (s *server) finishBody(c *fiber.Ctx) error {
+	err := c.Next()
+	if rs := c.Context().RequestBodyStream(); rs != nil {
+		if _, derr := io.Copy(io.Discard, rs); derr != nil {
+			c.Set(fiber.HeaderConnection, "close")
+		}
+	}
+	return err
 }
 
 func (s *server) recoverPanic(c *fiber.Ctx) (err error) {

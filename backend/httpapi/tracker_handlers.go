@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 
@@ -303,43 +305,36 @@ func (s *server) listAttachments(c *fiber.Ctx) error {
 	return collection(c, "/api/v3/work_packages/"+c.Params("id")+"/attachments", elems)
 }
 
+// maxMetadataPart bounds the JSON "metadata" part of an upload.
+const maxMetadataPart = 64 << 10
+
 // addAttachment takes OpenProject's multipart upload: a "metadata" part
-// ({"fileName": ..., "description": {"raw": ...}}) and a "file" part.
+// ({"fileName": ..., "description": {"raw": ...}}) and a "file" part. The
+// body is read here, after authentication, part by part into memory and
+// never beyond maxUploadBody; no temporary file is written.
 func (s *server) addAttachment(c *fiber.Ctx) error {
 	id, err := s.requireWorkPackage(c)
 	if err != nil {
 		return err
 	}
-	mt, _, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
-	if mt != "multipart/form-data" {
+	mt, params, _ := mime.ParseMediaType(c.Get(fiber.HeaderContentType))
+	if mt != "multipart/form-data" || params["boundary"] == "" {
 		return &domain.RequestError{Status: fiber.StatusUnsupportedMediaType, Identifier: "TypeNotSupported",
 			Message: "Attachments are uploaded as multipart/form-data with a \"metadata\" and a \"file\" part."}
 	}
-	form, err := c.MultipartForm()
+	body, err := bodyReader(c, maxUploadBody)
 	if err != nil {
-		return &domain.RequestError{Status: fiber.StatusBadRequest, Identifier: "InvalidRequestBody", Message: "The multipart body could not be read: " + err.Error() + "."}
+		return err
 	}
-	files := form.File["file"]
-	if len(files) != 1 {
-		return domain.Invalid("file", "Exactly one \"file\" part is required.")
+	up, err := readUpload(multipart.NewReader(body, params["boundary"]))
+	if err != nil {
+		return err
 	}
-	fh := files[0]
-	if fh.Size > tracker.MaxAttachmentSize {
-		return tracker.ErrTooLarge
-	}
-	in := tracker.NewAttachment{FileName: fh.Filename, ContentType: fh.Header.Get("Content-Type")}
-	if meta := form.Value["metadata"]; len(meta) > 0 {
-		if err := readAttachmentMetadata([]byte(meta[0]), &in); err != nil {
+	in := tracker.NewAttachment{FileName: up.fileName, ContentType: up.contentType, Content: up.content}
+	if up.metadata != nil {
+		if err := readAttachmentMetadata(up.metadata, &in); err != nil {
 			return err
 		}
-	}
-	f, err := fh.Open()
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if in.Content, err = io.ReadAll(io.LimitReader(f, tracker.MaxAttachmentSize+1)); err != nil {
-		return err
 	}
 	if in.ContentType == "" || in.ContentType == "application/octet-stream" {
 		in.ContentType = http.DetectContentType(in.Content)
@@ -349,6 +344,67 @@ func (s *server) addAttachment(c *fiber.Ctx) error {
 		return err
 	}
 	return created(c, hal.Attachment(a, currentUser(c)))
+}
+
+// upload is what readUpload found in a multipart body.
+type upload struct {
+	metadata              []byte
+	fileName, contentType string
+	content               []byte
+	files                 int
+}
+
+// readUpload reads the parts of an attachment upload: one "file" part of at
+// most tracker.MaxAttachmentSize bytes and an optional "metadata" part; other
+// parts are skipped.
+func readUpload(mr *multipart.Reader) (upload, error) {
+	var up upload
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return up, multipartError(err)
+		}
+		switch part.FormName() {
+		case "metadata":
+			if up.metadata, err = io.ReadAll(io.LimitReader(part, maxMetadataPart+1)); err != nil {
+				return up, multipartError(err)
+			}
+			if len(up.metadata) > maxMetadataPart {
+				return up, domain.Invalid("metadata", "The metadata part may hold at most %d KiB.", maxMetadataPart>>10)
+			}
+		case "file":
+			up.files++
+			if up.files > 1 {
+				return up, domain.Invalid("file", "Exactly one \"file\" part is required.")
+			}
+			up.fileName, up.contentType = part.FileName(), part.Header.Get(fiber.HeaderContentType)
+			if up.content, err = io.ReadAll(io.LimitReader(part, tracker.MaxAttachmentSize+1)); err != nil {
+				return up, multipartError(err)
+			}
+			if len(up.content) > tracker.MaxAttachmentSize {
+				return up, tracker.ErrTooLarge
+			}
+		}
+		if _, err := io.Copy(io.Discard, part); err != nil {
+			return up, multipartError(err)
+		}
+	}
+	if up.files != 1 {
+		return up, domain.Invalid("file", "Exactly one \"file\" part is required.")
+	}
+	return up, nil
+}
+
+// multipartError keeps a 413 from the body limit and makes anything else a 400.
+func multipartError(err error) error {
+	var re *domain.RequestError
+	if errors.As(err, &re) {
+		return err
+	}
+	return &domain.RequestError{Status: fiber.StatusBadRequest, Identifier: "InvalidRequestBody", Message: "The multipart body could not be read: " + err.Error() + "."}
 }
 
 func (s *server) attachmentContent(c *fiber.Ctx) error {

@@ -2,6 +2,9 @@ package httpapi
 
 import (
 	"bytes"
+	"crypto/subtle"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -148,12 +151,32 @@ func (s *server) replay(c *fiber.Ctx) error {
 
 // metricsHandler serves Prometheus' text format: HTTP requests, and the
 // dispatcher's deliveries by outcome, latency, queue depth and failures.
+// SPEC §8: only for the --metrics-token bearer or an administrator's API
+// token; 401 for anything else, a non-administrator's token included.
 func (s *server) metricsHandler(c *fiber.Ctx) error {
+	if !s.mayReadMetrics(c) {
+		return fmt.Errorf("metrics need the metrics token or an administrator's API token: %w", domain.ErrUnauthenticated)
+	}
 	var buf bytes.Buffer
 	s.requests.write(&buf)
+	writeRuntimeMetrics(&buf)
 	if err := s.Dispatcher.WriteMetrics(c.UserContext(), &buf); err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4; charset=utf-8")
 	return c.Send(buf.Bytes())
+}
+
+func (s *server) mayReadMetrics(c *fiber.Ctx) bool {
+	h := c.Get(fiber.HeaderAuthorization)
+	if h == "" {
+		// A browser session is not enough: metrics are for scrapers.
+		return false
+	}
+	if scheme, cred, _ := strings.Cut(h, " "); s.MetricsToken != "" && strings.EqualFold(scheme, "bearer") &&
+		subtle.ConstantTimeCompare([]byte(strings.TrimSpace(cred)), []byte(s.MetricsToken)) == 1 {
+		return true
+	}
+	u, err := s.authenticate(c)
+	return err == nil && u.Admin
 }

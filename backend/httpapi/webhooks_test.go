@@ -122,7 +122,7 @@ func TestRedeliverReplayAndMetrics(t *testing.T) {
 	if len(ids) != 3 || ids[0] != ids[1] || ids[1] != ids[2] {
 		t.Fatalf("replay and redelivery must reuse the webhook-id: %v", ids)
 	}
-	m := e.do("GET", "/metrics", "")
+	m := e.do("GET", "/metrics", "", bearer(e.adminTok))
 	for _, want := range []string{`hookpost_webhook_deliveries_total{outcome="failed"} 3`, `hookpost_webhook_failures_total{webhook_id="1"} 3`,
 		"hookpost_webhook_queue_depth 0", `hookpost_webhook_delivery_duration_seconds_count 3`, `hookpost_http_requests_total{method="POST",status="201"}`} {
 		if !strings.Contains(m.body, want) {
