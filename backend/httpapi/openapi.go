@@ -156,6 +156,7 @@ var errorDescriptions = map[int]string{
 	415: "TypeNotSupported: the body must be application/json",
 	422: "PropertyConstraintViolation, PropertyFormatError, PropertyIsReadOnly, PropertyMissingError or MultipleErrors; _embedded.details.attribute names the property",
 	429: "TooManyRequests: too many failed sign-ins; retry after Retry-After seconds",
+	431: "RequestHeaderFieldsTooLarge: the request line or headers are too long (for filters, send fewer or shorter values)",
 	500: "InternalServerError: the server log has the details",
 	503: "Not ready",
 }
@@ -182,7 +183,9 @@ func errorStatuses(r route) []int {
 		set[400], set[413], set[415], set[422] = true, true, true, true
 	}
 	if r.doc.paged || r.doc.filters != nil {
-		set[400] = true
+		// A query long enough to pass the server's header limit is refused
+		// before routing.
+		set[400], set[431] = true, true
 	}
 	codes := make([]int, 0, len(set))
 	for code := range set {
