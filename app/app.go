@@ -124,9 +124,10 @@ func (a *App) TestWebhook(id int64, event string) (dispatch.Attempt, error) {
 
 // ListDeliveries lists a webhook's logged delivery attempts, newest first:
 // at most limit (1…100, default 25), older than the attempt id before when
-// it is not 0.
-func (a *App) ListDeliveries(webhookID int64, limit int, before int64) ([]dispatch.Attempt, error) {
-	return result(a.dispatch.Deliveries(a.ctx, webhookID, limit, before))
+// it is not 0, of one outcome (succeeded, retrying, failed) and one event
+// when they are not empty.
+func (a *App) ListDeliveries(webhookID int64, limit int, before int64, outcome string, event string) ([]dispatch.Attempt, error) {
+	return result(a.dispatch.Deliveries(a.ctx, webhookID, dispatch.AttemptFilter{Limit: limit, Before: before, Outcome: outcome, Event: event}))
 }
 
 // Redeliver sends a delivery again now, with the same webhook-id.

@@ -102,11 +102,20 @@ func TestBindingsShareServicesAndErrors(t *testing.T) {
 	if err != nil || at.ResponseCode != 503 || !at.Test || at.RequestBody == "" {
 		t.Fatalf("TestWebhook: %+v %v", at, err)
 	}
-	list, err := b.ListDeliveries(w.ID, 10, 0)
+	list, err := b.ListDeliveries(w.ID, 10, 0, "", "")
 	if err != nil || len(list) != 1 || list[0].ID != at.ID {
 		t.Fatalf("ListDeliveries: %+v %v", list, err)
 	}
-	if _, err := b.ListDeliveries(w.ID+100, 10, 0); err == nil || json.Unmarshal([]byte(err.Error()), &body) != nil || body.Identifier != "urn:openproject-org:api:v3:errors:NotFound" {
+	if list, err := b.ListDeliveries(w.ID, 10, 0, "retrying", ""); err != nil || len(list) != 0 {
+		t.Fatalf("ListDeliveries of retrying attempts: %+v %v", list, err)
+	}
+	if list, err := b.ListDeliveries(w.ID, 10, 0, "failed", at.EventName); err != nil || len(list) != 1 {
+		t.Fatalf("ListDeliveries of failed %s: %+v %v", at.EventName, list, err)
+	}
+	if _, err := b.ListDeliveries(w.ID, 10, 0, "ok", ""); err == nil || json.Unmarshal([]byte(err.Error()), &body) != nil || body.Embedded.Details.Attribute != "outcome" {
+		t.Fatalf("ListDeliveries with an unknown outcome: %v", err)
+	}
+	if _, err := b.ListDeliveries(w.ID+100, 10, 0, "", ""); err == nil || json.Unmarshal([]byte(err.Error()), &body) != nil || body.Identifier != "urn:openproject-org:api:v3:errors:NotFound" {
 		t.Fatalf("ListDeliveries of a missing webhook: %v", err)
 	}
 	if _, err := b.ReplayWebhook(w.ID, "yesterday"); err == nil || json.Unmarshal([]byte(err.Error()), &body) != nil || body.Embedded.Details.Attribute != "since" {

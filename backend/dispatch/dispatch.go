@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/live"
+	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/store"
 )
 
@@ -505,9 +507,59 @@ func describe(err error) string {
 // recorded (or dropped, when shutting down).
 func (d *Dispatcher) Wait() { d.wg.Wait() }
 
+// AttemptFilter narrows a webhook's attempt log (SPEC §4:
+// GET /api/admin/webhooks/{id}/deliveries?limit&before&outcome&event).
+type AttemptFilter struct {
+	// Limit is at most how many attempts (1…100, default 25).
+	Limit int
+	// Before lists only attempts older than this attempt id, when set.
+	Before int64
+	// Outcome is one of Outcomes, or empty for all.
+	Outcome string
+	// Event is an event name of the catalogue, or empty for all.
+	Event string
+}
+
+// Outcomes are what an attempt comes to, named as the live stream names
+// them: a 2xx answer, a retry scheduled, or given up (or a test that did
+// not succeed: tests are never retried).
+var Outcomes = []string{"succeeded", "retrying", "failed"}
+
+// outcomeSQL selects each outcome's attempts; the same split as the
+// attempt's own (a 2xx without a transport error succeeded) and as Stats.
+var outcomeSQL = map[string]string{
+	"succeeded": "?TableAlias.next_retry_at IS NULL AND ?TableAlias.response_code BETWEEN 200 AND 299 AND ?TableAlias.error = ''",
+	"retrying":  "?TableAlias.next_retry_at IS NOT NULL",
+	"failed":    "?TableAlias.next_retry_at IS NULL AND NOT (?TableAlias.response_code BETWEEN 200 AND 299 AND ?TableAlias.error = '')",
+}
+
+// Validate refuses an outcome or event the log cannot hold, naming the
+// parameter: a typo must not read as "no deliveries".
+func (f AttemptFilter) Validate() error {
+	if f.Outcome != "" && outcomeSQL[f.Outcome] == "" {
+		return domain.Invalid("outcome", "Outcome %q is not one of %s.", truncate(f.Outcome, 64), strings.Join(Outcomes, ", "))
+	}
+	if f.Event != "" && !outbox.Known(f.Event) {
+		return domain.Invalid("event", "Event %q is not an event of the catalogue (GET /api/admin/events).", truncate(f.Event, 64))
+	}
+	return nil
+}
+
+// truncate shortens a value quoted back in an error (cut on a byte, then
+// made valid UTF-8 again).
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return strings.ToValidUTF8(s[:n], "") + "…"
+	}
+	return s
+}
+
 // Deliveries lists a webhook's logged attempts like Attempts, and answers
 // domain.ErrNotFound for a webhook that does not exist.
-func (d *Dispatcher) Deliveries(ctx context.Context, webhookID int64, limit int, before int64) ([]Attempt, error) {
+func (d *Dispatcher) Deliveries(ctx context.Context, webhookID int64, f AttemptFilter) ([]Attempt, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
 	n, err := d.st.Read.NewSelect().Table("webhooks").Where("id = ?", webhookID).Count(ctx)
 	if err != nil {
 		return nil, err
@@ -515,20 +567,31 @@ func (d *Dispatcher) Deliveries(ctx context.Context, webhookID int64, limit int,
 	if n == 0 {
 		return nil, domain.ErrNotFound
 	}
-	return Attempts(ctx, d.st, webhookID, limit, before)
+	return Attempts(ctx, d.st, webhookID, f)
 }
 
-// Attempts lists a webhook's logged attempts, newest first: at most limit
-// (1…100, default 25), older than the attempt id before when it is set.
-func Attempts(ctx context.Context, st *store.Store, webhookID int64, limit int, before int64) ([]Attempt, error) {
+// Attempts lists a webhook's logged attempts matching the filter, newest
+// first. The filter is applied in the query, so a page is full however
+// rare the matching attempts are, and Before pages through matches only.
+func Attempts(ctx context.Context, st *store.Store, webhookID int64, f AttemptFilter) ([]Attempt, error) {
+	if err := f.Validate(); err != nil {
+		return nil, err
+	}
+	limit := f.Limit
 	if limit <= 0 || limit > 100 {
 		limit = 25
 	}
 	attempts := []Attempt{}
 	q := withMessageID(st.Read.NewSelect().Model(&attempts)).Where("?TableAlias.webhook_id = ?", webhookID).
 		Order("attempt.id DESC").Limit(int64(limit))
-	if before > 0 {
-		q = q.Where("?TableAlias.id < ?", before)
+	if f.Before > 0 {
+		q = q.Where("?TableAlias.id < ?", f.Before)
+	}
+	if f.Outcome != "" {
+		q = q.Where(outcomeSQL[f.Outcome])
+	}
+	if f.Event != "" {
+		q = q.Where("?TableAlias.event_name = ?", f.Event)
 	}
 	if err := q.Scan(ctx); err != nil {
 		return nil, err

@@ -222,7 +222,7 @@ func TestDeliveryIsSignedAndCarriesTheRepresentation(t *testing.T) {
 	if body.Action != "work_package:created" || body.WorkPackage["_type"] != "WorkPackage" || body.WorkPackage["_embedded"] == nil || body.Actor["name"] != "Ada Admin" {
 		t.Fatalf("body: %s", r.body)
 	}
-	attempts, err := dispatch.Attempts(context.Background(), w.st, 1, 0, 0)
+	attempts, err := dispatch.Attempts(context.Background(), w.st, 1, dispatch.AttemptFilter{})
 	if err != nil || len(attempts) != 1 {
 		t.Fatalf("attempts %v %v", attempts, err)
 	}
@@ -234,7 +234,7 @@ func TestDeliveryIsSignedAndCarriesTheRepresentation(t *testing.T) {
 	if _, err := w.st.DB.NewUpdate().Table("users").Set("first_name = 'Renamed'").Where("id = ?", w.admin.ID).Exec(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if attempts, _ = dispatch.Attempts(context.Background(), w.st, 1, 0, 0); attempts[0].RequestBody != string(r.body) {
+	if attempts, _ = dispatch.Attempts(context.Background(), w.st, 1, dispatch.AttemptFilter{}); attempts[0].RequestBody != string(r.body) {
 		t.Fatalf("logged request body\n%s\nsent\n%s", attempts[0].RequestBody, r.body)
 	}
 	if n := w.run(t, w.dispatcher(t, "127.0.0.1/32")); n != 0 {

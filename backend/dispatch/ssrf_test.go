@@ -226,7 +226,7 @@ func TestUserinfoNeverLogged(t *testing.T) {
 		if a.URL != tc.want || a.Error == "" {
 			t.Errorf("attempt URL %q error %q, want %q and a connection error", a.URL, a.Error, tc.want)
 		}
-		stored, err := d.Deliveries(context.Background(), h.ID, 10, 0)
+		stored, err := d.Deliveries(context.Background(), h.ID, dispatch.AttemptFilter{Limit: 10})
 		if err != nil || len(stored) != 1 {
 			t.Fatal(stored, err)
 		}

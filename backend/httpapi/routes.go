@@ -3,6 +3,7 @@ package httpapi
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/tracker"
 )
@@ -46,7 +47,13 @@ func (s *server) routes() []route {
 		{"POST", "/api/admin/webhooks/:id/test", adminOnly, s.testWebhook, op{tag: "Webhooks", summary: "Send one signed sample delivery of an event now (even to a disabled webhook) and answer the attempt", body: "TestFire", resp: "Delivery"}},
 		{"POST", "/api/admin/webhooks/:id/replay", adminOnly, s.replay, op{tag: "Webhooks", summary: "Send again every failed delivery since a time", body: "Replay", resp: "Queued", status: 202}},
 		{"POST", "/api/admin/deliveries/:id/redeliver", adminOnly, s.redeliver, op{tag: "Webhooks", summary: "Send a delivery again now (same webhook-id)", resp: "Queued", status: 202}},
-		{"GET", "/api/admin/webhooks/:id/deliveries", adminOnly, s.listDeliveries, op{tag: "Webhooks", summary: "Recent delivery attempts, newest first (limit, before)", resp: "DeliveryList"}},
+		{"GET", "/api/admin/webhooks/:id/deliveries", adminOnly, s.listDeliveries, op{tag: "Webhooks", summary: "Recent delivery attempts, newest first, of one outcome and one event when asked (paged with limit and before)", resp: "DeliveryList", errors: []int{422},
+			query: []obj{
+				{"name": "limit", "in": "query", "description": "At most this many attempts", "schema": obj{"type": "integer", "minimum": 1, "maximum": 100, "default": 25}},
+				{"name": "before", "in": "query", "description": "Only attempts older than this attempt id: the last id of the previous page", "schema": obj{"type": "integer", "minimum": 1}},
+				{"name": "outcome", "in": "query", "description": "Only attempts with this outcome (as the stream's delivery events name them); another value is a 422 naming outcome", "schema": obj{"type": "string", "enum": dispatch.Outcomes}},
+				{"name": "event", "in": "query", "description": "Only attempts of this event (a name from GET /api/admin/events); another value is a 422 naming event", "schema": obj{"type": "string", "examples": []string{"work_package:created"}}},
+			}}},
 		{"GET", "/api/admin/webhooks/:id/stats", adminOnly, s.webhookStats, op{tag: "Webhooks", summary: "Attempts per time bucket since a time (default 24 hours ago; about 60 buckets): counts by outcome and latency p50/p95/p99, for the chart; tests left out", resp: "DeliveryStats", errors: []int{400, 422},
 			query: []obj{{"name": "since", "in": "query", "description": "RFC 3339 start of the span; default 24 hours ago", "schema": obj{"type": "string", "format": "date-time"}}}}},
 		{"GET", "/api/admin/deliveries", adminOnly, s.findDelivery, op{tag: "Webhooks", summary: "The delivery a receiver logged, by its webhook-id header, with its attempts", resp: "DeliveryDetail", errors: []int{400, 404, 422},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/webhooks"
@@ -85,7 +86,8 @@ func (s *server) listDeliveries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	attempts, err := s.Dispatcher.Deliveries(c.UserContext(), id, c.QueryInt("limit"), int64(c.QueryInt("before")))
+	attempts, err := s.Dispatcher.Deliveries(c.UserContext(), id, dispatch.AttemptFilter{Limit: c.QueryInt("limit"),
+		Before: int64(c.QueryInt("before")), Outcome: c.Query("outcome"), Event: c.Query("event")})
 	if err != nil {
 		return err
 	}

@@ -219,8 +219,15 @@ func (s *Service) Poll(ctx context.Context) error {
 	// The counters were read before the record: a reload sees at least the
 	// update that moved the counter.
 	if cur.Settings != prev.Settings {
+		before := s.Current()
 		if err := s.Reload(ctx); err != nil {
 			return err
+		}
+		// Another process changed them: the app's pages hear it as they
+		// hear a change made here (this process's own change, seen again
+		// through the counter, is not announced twice).
+		if after := s.Current(); !sameJSON(before, after) {
+			live.Publish(s.live, live.EventSettings, after)
 		}
 	}
 	s.changes.Store(&cur)
@@ -231,6 +238,14 @@ func (s *Service) Poll(ctx context.Context) error {
 		f(prev, cur)
 	}
 	return nil
+}
+
+// sameJSON compares settings as the app sees them (times compared as
+// written, not by their location or monotonic reading).
+func sameJSON(a, b Settings) bool {
+	ja, errA := json.Marshal(a)
+	jb, errB := json.Marshal(b)
+	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
 // Watch polls every interval until ctx ends. A failed poll (the database

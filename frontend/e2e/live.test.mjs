@@ -83,7 +83,20 @@ test('a delivery caused through the API appears on the open webhook page without
   await page.getByText('1 new since the page opened').waitFor()
   // The chart follows (read again after new deliveries).
   await page.getByTestId('stats-chart').getByText('succeeded of 1 attempt').waitFor()
-  assert.ok((await page.getByTestId('stats-chart').locator('rect.ok').count()) >= 1, 'a success bar is drawn')
+  const chart = page.getByTestId('stats-chart')
+  // uPlot drew it: a canvas of the card's width, and a legend naming every
+  // series with the values of the latest bucket (the one delivery: 100 %).
+  const canvas = chart.locator('.uplot canvas')
+  await canvas.waitFor()
+  const box = await canvas.boundingBox()
+  assert.ok(box && box.width > 600 && box.height > 150, `the chart is readable at 1024×700: ${JSON.stringify(box)}`)
+  const legend = chart.locator('.u-legend')
+  const series = await legend.locator('tr.u-series').evaluateAll((rows) => rows.map((r) => [r.querySelector('.u-label')?.textContent, r.querySelector('.u-value')?.textContent]))
+  const byName = Object.fromEntries(series)
+  assert.deepEqual(Object.keys(byName), ['Time', 'Success rate', 'p50', 'p95', 'p99'])
+  assert.equal(byName['Success rate'], '100.0 %')
+  for (const p of ['p50', 'p95', 'p99']) assert.match(byName[p], /^\d+(\.\d)? ms$/, `${p} shows the latency of the delivery`)
+  assert.notEqual(byName.Time, '—')
   await shot('webhook-page')
 })
 
@@ -151,7 +164,7 @@ test('load: 10,000 deliveries recorded while the webhook page is open', async ()
   const delivered = Date.now()
   // Let the last hand-over and the chart's read happen.
   await new Promise((r) => setTimeout(r, 1500))
-  const rows = await page.getByRole('row').count()
+  const rows = await page.getByRole('table', { name: 'Recent deliveries' }).getByRole('row').count()
   const m = await page.evaluate(() => ({ longest: window.__longest, count: window.__longtasks, notReloaded: window.__notReloaded }))
   // The page still answers: a click opens the newest delivery's viewer.
   await page.getByRole('button', { name: /^View delivery/ }).first().click()

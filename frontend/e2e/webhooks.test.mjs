@@ -10,7 +10,7 @@ import { artifacts, freePort, launchBrowser, startHookpost } from './harness.mjs
 
 let hp, ctx, page, receiver, recvURL
 let secret = ''
-const received = [] // { headers, body, opValid, stdValid }
+const received = [] // { headers, raw, body, opValid, stdValid }
 
 async function shots(name) {
   for (const scheme of ['light', 'dark']) {
@@ -49,11 +49,18 @@ before(async () => {
     req.on('data', (c) => chunks.push(c))
     req.on('end', () => {
       const body = Buffer.concat(chunks)
+      // The filter test's webhook: its receiver refuses "Refused" payloads
+      // (400: failed, not retried) and takes the others.
+      if (req.url === '/hooks/filter') {
+        res.writeHead(body.includes('Refused') ? 400 : 200).end()
+        return
+      }
       const op = 'sha1=' + createHmac('sha1', secret).update(body).digest('hex')
       const key = Buffer.from(secret.slice('whsec_'.length), 'base64')
       const std = 'v1,' + createHmac('sha256', key).update(`${req.headers['webhook-id']}.${req.headers['webhook-timestamp']}.`).update(body).digest('base64')
       received.push({
         headers: req.headers,
+        raw: body,
         body: JSON.parse(body.toString()),
         opValid: req.headers['x-op-signature'] === op,
         stdValid: (req.headers['webhook-signature'] ?? '').split(' ').includes(std),
@@ -200,8 +207,63 @@ test('a real event is delivered, viewed and redelivered', async () => {
   assert.equal(await realRows.count(), 2, 'the redelivery is a second attempt in the log')
 
   await page.getByLabel('Outcome').selectOption('failed')
-  await page.getByText('No delivery on this page matches the filters.').waitFor()
-  await page.getByLabel('Outcome').selectOption('')
+  await page.getByText('No delivery in the log (kept 7 days) matches these filters.').waitFor()
+  await page.getByRole('button', { name: 'Clear filters' }).click()
+  await realRows.nth(1).waitFor()
+})
+
+test('deliveries are filtered by outcome and event on the server, across pages', async () => {
+  const hook = await api('POST', '/api/admin/webhooks', { name: 'Filtered', url: recvURL.replace('/hooks/op', '/hooks/filter'), events: ['work_package:created'], allProjects: false, projectIds: [2] })
+  assert.equal(hook.status, 201)
+  const id = hook.body.id
+  // 27 refused (more than a page of 25) and 3 taken, interleaved, in Beta.
+  for (let i = 0; i < 30; i++) {
+    const subject = i % 10 === 5 ? `Taken ${i}` : `Refused ${i}`
+    assert.equal((await api('POST', '/api/v3/work_packages', { subject, _links: { project: { href: '/api/v3/projects/2' } } })).status, 201)
+  }
+  for (let i = 0; ; i++) {
+    const got = (await api('GET', `/api/admin/webhooks/${id}/deliveries?limit=100`)).body.deliveries
+    if (got.length === 30) break
+    if (i > 200) throw new Error(`only ${got.length} of 30 attempts logged`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  await page.goto(`${hp.base}/#/webhooks/${id}`)
+  await page.getByRole('heading', { name: 'Filtered' }).waitFor()
+  const rows = page.getByRole('table', { name: 'Recent deliveries' }).getByRole('row').filter({ hasNot: page.getByRole('columnheader') })
+  await rows.first().waitFor()
+  const outcomes = async () => (await rows.locator('td:nth-child(7)').allTextContents()).map((t) => t.trim())
+
+  await page.getByLabel('Outcome').selectOption('succeeded')
+  await page.getByRole('button', { name: 'Older' }).and(page.locator(':disabled')).waitFor()
+  await rows.nth(2).waitFor()
+  assert.deepEqual(await outcomes(), ['Succeeded', 'Succeeded', 'Succeeded'], 'the 3 successes, from all 30 attempts')
+
+  await page.getByLabel('Outcome').selectOption('failed')
+  await page.getByRole('button', { name: 'Older' }).and(page.locator(':enabled')).waitFor()
+  assert.equal((await outcomes()).length, 25)
+  assert.ok((await outcomes()).every((o) => o === 'Failed'), 'a full page of failures')
+  assert.ok((await rows.locator('td:nth-child(5)').allTextContents()).every((c) => c.trim() === '400'))
+  await shots('page-filtered')
+  // Older keeps the filter: the 2 remaining failures.
+  await page.getByRole('button', { name: 'Older' }).click()
+  await page.getByRole('button', { name: 'Newer' }).and(page.locator(':enabled')).waitFor()
+  await page.getByRole('button', { name: 'Older' }).and(page.locator(':disabled')).waitFor()
+  assert.deepEqual(await outcomes(), ['Failed', 'Failed'])
+  assert.equal(await page.getByLabel('Outcome').inputValue(), 'failed')
+  await page.getByRole('button', { name: 'Newer' }).click()
+  await page.getByRole('button', { name: 'Older' }).and(page.locator(':enabled')).waitFor()
+  assert.equal((await outcomes()).length, 25)
+
+  // An event this webhook never had: an empty page that says so.
+  await page.getByLabel('Event', { exact: true }).selectOption('work_package:deleted')
+  await page.getByText('No delivery in the log (kept 7 days) matches these filters.').waitFor()
+  await page.getByRole('button', { name: 'Clear filters' }).click()
+  await page.getByRole('button', { name: 'Older' }).and(page.locator(':enabled')).waitFor()
+  assert.equal((await outcomes()).length, 25)
+  assert.equal((await api('DELETE', `/api/admin/webhooks/${id}`)).status, 204)
+  await page.getByText('This webhook has been deleted.').waitFor()
+  await page.goto(`${hp.base}/#/webhooks/1`)
+  await page.getByRole('heading', { name: 'CI receiver' }).waitFor()
 })
 
 test('edit events and projects; unsaved changes are guarded', async () => {
@@ -234,6 +296,48 @@ test('edit events and projects; unsaved changes are guarded', async () => {
   assert.equal(w.secretLast4, secret.slice(-4), 'the secret was kept')
   assert.match(await page.locator('dl').textContent(), /Projects\s*Alpha\s*Signature/)
   assert.match(await page.locator('dl').textContent(), /Projects \(Created, Updated\)/)
+})
+
+test('replace the secret: the grace period shows, and a test is signed with both secrets', async () => {
+  await page.goto(`${hp.base}/#/webhooks/1`)
+  await page.getByRole('link', { name: 'Edit' }).click()
+  await page.getByRole('heading', { name: 'Edit CI receiver' }).waitFor()
+  await page.getByRole('button', { name: 'Replace secret' }).click()
+  await page.getByText('The current secret keeps signing for 24 hours after you replace it').waitFor()
+  await page.getByRole('button', { name: 'Generate' }).click()
+  const old = secret
+  const fresh = await page.getByLabel('Signature secret').inputValue()
+  assert.match(fresh, /^whsec_/)
+  assert.notEqual(fresh, old)
+  await page.getByRole('button', { name: 'Save' }).click()
+  const toastText = page.getByRole('status').filter({ hasText: 'Successful update. The previous secret also signs until' })
+  await toastText.waitFor()
+  const w = (await api('GET', '/api/admin/webhooks/1')).body
+  assert.equal(w.secretLast4, fresh.slice(-4))
+  const hours = (new Date(w.rotatingUntil) - Date.now()) / 3600e3
+  assert.ok(hours > 23 && hours <= 24, `rotatingUntil is 24 hours ahead: ${w.rotatingUntil}`)
+  const until = new Date(w.rotatingUntil).toLocaleString()
+  const note = page.getByTestId('rotation')
+  await note.waitFor()
+  assert.equal(await note.textContent(), `Rotating: the previous secret also signs until ${until}, so receivers can switch over.`)
+  assert.match(await toastText.textContent(), new RegExp(until.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+  await shots('page-rotating')
+
+  secret = fresh // X-OP-Signature: the new secret
+  const count = received.length
+  await page.getByLabel('Test event').selectOption('project:created')
+  await page.getByRole('button', { name: 'Send test' }).click()
+  await page.getByTestId('test-result').waitFor()
+  await waitFor(() => received.length > count, 'the test delivery')
+  const got = received.at(-1)
+  assert.ok(got.opValid, 'X-OP-Signature is made with the new secret')
+  const sigs = got.headers['webhook-signature'].split(' ')
+  assert.equal(sigs.length, 2, `two signatures: ${got.headers['webhook-signature']}`)
+  assert.ok(sigs.every((s) => s.startsWith('v1,')))
+  const sign = (sec) => 'v1,' + createHmac('sha256', Buffer.from(sec.slice('whsec_'.length), 'base64'))
+    .update(`${got.headers['webhook-id']}.${got.headers['webhook-timestamp']}.`).update(got.raw).digest('base64')
+  assert.equal(sigs[0], sign(fresh), 'the first signature verifies with the new secret')
+  assert.equal(sigs[1], sign(old), 'the second signature verifies with the old secret')
 })
 
 test('disable and re-enable, from the page and from the list; delete', async () => {

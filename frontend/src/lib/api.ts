@@ -17,8 +17,15 @@ import type {
   WebhookInput,
 } from './types'
 import { ApiError } from './errors'
+import type { Outcome } from './outcome'
 import * as App from '../../wailsjs/go/app/App'
 import { WindowSetTitle, ClipboardSetText, BrowserOpenURL } from '../../wailsjs/runtime/runtime'
+
+/** Which attempts a deliveries page lists; '' for all. */
+export interface DeliveryFilter {
+  outcome: Outcome | ''
+  event: string
+}
 
 export interface Api {
   readonly mode: 'desktop' | 'browser'
@@ -46,8 +53,12 @@ export interface Api {
   deleteWebhook(id: number): Promise<void>
   /** Sends one signed sample of event now and answers the logged attempt. */
   testWebhook(id: number, event: string): Promise<Attempt>
-  /** A webhook's attempts, newest first: at most limit, older than the attempt id before (0: newest). */
-  listDeliveries(webhookID: number, limit: number, before: number): Promise<Attempt[]>
+  /**
+   * A webhook's attempts, newest first: at most limit, older than the
+   * attempt id before (0: newest), of one outcome and one event when they
+   * are set (filtered by the server, so every page is full).
+   */
+  listDeliveries(webhookID: number, limit: number, before: number, filter?: DeliveryFilter): Promise<Attempt[]>
   redeliver(deliveryID: number): Promise<void>
   /** Queues every failed delivery since (ISO 8601) again; answers how many. */
   replay(webhookID: number, since: string): Promise<number>
@@ -104,7 +115,7 @@ export function bindingsApi(): Api {
     updateWebhook: (id, w) => viaBinding(() => cast<Webhook>(App.UpdateWebhook(id, w as never))),
     deleteWebhook: (id) => viaBinding(() => App.DeleteWebhook(id)),
     testWebhook: (id, event) => viaBinding(() => cast<Attempt>(App.TestWebhook(id, event))),
-    listDeliveries: (id, limit, before) => viaBinding(() => cast<Attempt[]>(App.ListDeliveries(id, limit, before))),
+    listDeliveries: (id, limit, before, f) => viaBinding(() => cast<Attempt[]>(App.ListDeliveries(id, limit, before, f?.outcome ?? '', f?.event ?? ''))),
     redeliver: (id) => viaBinding(() => App.Redeliver(id)),
     replay: (id, since) => viaBinding(() => App.ReplayWebhook(id, since)),
     listProjects: () => viaBinding(() => cast<ProjectRef[]>(App.ListProjects())),
@@ -188,9 +199,11 @@ export function fetchApi(base = ''): Api {
     updateWebhook: (id, w) => call('PATCH', `/api/admin/webhooks/${id}`, w),
     deleteWebhook: (id) => call('DELETE', `/api/admin/webhooks/${id}`),
     testWebhook: (id, event) => call('POST', `/api/admin/webhooks/${id}/test`, { event }),
-    listDeliveries: async (id, limit, before) => {
+    listDeliveries: async (id, limit, before, f) => {
       const q = new URLSearchParams({ limit: String(limit) })
       if (before) q.set('before', String(before))
+      if (f?.outcome) q.set('outcome', f.outcome)
+      if (f?.event) q.set('event', f.event)
       return (await call<{ deliveries: Attempt[] }>('GET', `/api/admin/webhooks/${id}/deliveries?${q}`)).deliveries
     },
     redeliver: async (id) => {

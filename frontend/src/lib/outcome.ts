@@ -1,15 +1,19 @@
 import type { Attempt } from './types'
 
-export type Outcome = 'success' | 'retrying' | 'failed'
+/** The outcomes as the API names them (the stream's events, the deliveries' outcome filter). */
+export type Outcome = 'succeeded' | 'retrying' | 'failed'
 
-/** outcome is what one attempt came to: 2xx, a retry scheduled, or given up. */
-export function outcome(a: Pick<Attempt, 'responseCode' | 'nextRetryAt'>): Outcome {
-  if (a.responseCode >= 200 && a.responseCode < 300) return 'success'
+/**
+ * outcome is what one attempt came to, split as the server splits it: a
+ * retry scheduled, a 2xx without a transport error, or given up.
+ */
+export function outcome(a: Pick<Attempt, 'responseCode' | 'nextRetryAt'> & { error?: string }): Outcome {
   if (a.nextRetryAt) return 'retrying'
+  if (a.responseCode >= 200 && a.responseCode < 300 && !a.error) return 'succeeded'
   return 'failed'
 }
 
-export const outcomeLabel: Record<Outcome, string> = { success: 'Succeeded', retrying: 'Retrying', failed: 'Failed' }
+export const outcomeLabel: Record<Outcome, string> = { succeeded: 'Succeeded', retrying: 'Retrying', failed: 'Failed' }
 
 /** responseLabel is the response code column: "(none)" when no response came, as OpenProject shows it. */
 export function responseLabel(code: number): string {

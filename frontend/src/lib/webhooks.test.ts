@@ -86,7 +86,9 @@ describe('verification snippets', () => {
 
 describe('attempt outcome', () => {
   it('classifies attempts', () => {
-    expect(outcome({ responseCode: 204, nextRetryAt: null })).toBe('success')
+    expect(outcome({ responseCode: 204, nextRetryAt: null })).toBe('succeeded')
+    expect(outcome({ responseCode: 200, nextRetryAt: null, error: 'body cut off' })).toBe('failed')
+    expect(outcome({ responseCode: 200, nextRetryAt: '2026-01-01T00:00:00Z', error: 'timeout' })).toBe('retrying')
     expect(outcome({ responseCode: 503, nextRetryAt: '2026-01-01T00:00:00Z' })).toBe('retrying')
     expect(outcome({ responseCode: -1, nextRetryAt: null })).toBe('failed')
     expect(outcome({ responseCode: 302, nextRetryAt: null })).toBe('failed')

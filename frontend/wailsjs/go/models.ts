@@ -635,6 +635,8 @@ export namespace webhooks {
 	export class Status {
 	    state: string;
 	    reason?: string;
+	    // Go type: time
+	    failingSince?: any;
 	
 	    static createFrom(source: any = {}) {
 	        return new Status(source);
@@ -644,7 +646,26 @@ export namespace webhooks {
 	        if ('string' === typeof source) source = JSON.parse(source);
 	        this.state = source["state"];
 	        this.reason = source["reason"];
+	        this.failingSince = this.convertValues(source["failingSince"], null);
 	    }
+	
+		convertValues(a: any, classs: any, asMap: boolean = false): any {
+		    if (!a) {
+		        return a;
+		    }
+		    if (a.slice && a.map) {
+		        return (a as any[]).map(elem => this.convertValues(elem, classs));
+		    } else if ("object" === typeof a) {
+		        if (asMap) {
+		            for (const key of Object.keys(a)) {
+		                a[key] = new classs(a[key]);
+		            }
+		            return a;
+		        }
+		        return new classs(a);
+		    }
+		    return a;
+		}
 	}
 	export class Webhook {
 	    id: number;

@@ -29,7 +29,7 @@ export function GetSettings():Promise<settings.Settings>;
 
 export function GetWebhook(arg1:number):Promise<webhooks.Webhook>;
 
-export function ListDeliveries(arg1:number,arg2:number,arg3:number):Promise<Array<dispatch.Attempt>>;
+export function ListDeliveries(arg1:number,arg2:number,arg3:number,arg4:string,arg5:string):Promise<Array<dispatch.Attempt>>;
 
 export function ListProjects():Promise<Array<app.ProjectRef>>;
 

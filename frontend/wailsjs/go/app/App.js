@@ -42,8 +42,8 @@ export function GetWebhook(arg1) {
   return window['go']['app']['App']['GetWebhook'](arg1);
 }
 
-export function ListDeliveries(arg1, arg2, arg3) {
-  return window['go']['app']['App']['ListDeliveries'](arg1, arg2, arg3);
+export function ListDeliveries(arg1, arg2, arg3, arg4, arg5) {
+  return window['go']['app']['App']['ListDeliveries'](arg1, arg2, arg3, arg4, arg5);
 }
 
 export function ListProjects() {
