@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -45,14 +46,39 @@ type Store struct {
 	ckptDone   chan struct{}
 }
 
+// writerBusyTimeoutMS is how long the writer waits for another process's
+// write lock.
+const writerBusyTimeoutMS = 10000
+
 // checkpointInterval is how often the WAL is copied back into the database.
 const checkpointInterval = 500 * time.Millisecond
 
+// walRestartFrames is the WAL length (in pages: 64 MiB at 4 KiB) beyond which
+// a checkpoint waits for the readers so that the WAL starts over. A variable
+// so that a test can make it small.
+var walRestartFrames = 16384
+
+// walRestartWait bounds how long that checkpoint waits for the readers of
+// older snapshots, holding up this process's writes meanwhile; when they
+// take longer it gives up and tries again at the next tick.
+const walRestartWait = 250 * time.Millisecond
+
 // checkpointLoop copies the WAL into the database file in the background.
-// PASSIVE checkpoints never wait for the writer or the readers; the final
-// TRUNCATE at Close leaves a small WAL behind.
+// PASSIVE checkpoints wait for neither the writer nor the readers. But the
+// WAL starts over only at a moment when no reader still reads an older
+// snapshot from it, and under steady load (lists read while deliveries are
+// recorded) readers overlap and that moment never comes: the WAL, and the
+// shared-memory index every connection maps, would grow without end. So once
+// it is longer than walRestartFrames a TRUNCATE checkpoint empties it. It runs
+// on the writer's own connection, taken from its pool of one: this process's
+// writes wait for it (a TRUNCATE on another connection would have to win the
+// write lock from a writer that takes it back at once), while the PASSIVE
+// checkpoints have already copied nearly everything; new readers read the
+// database file, and the wait is for those still on older snapshots. The
+// final TRUNCATE at Close leaves a small WAL.
 func (s *Store) checkpointLoop() {
 	defer close(s.ckptDone)
+	ctx := context.Background()
 	t := time.NewTicker(checkpointInterval)
 	defer t.Stop()
 	for {
@@ -61,10 +87,40 @@ func (s *Store) checkpointLoop() {
 			_, _ = s.checkpoint.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 			return
 		case <-t.C:
-			_, _ = s.checkpoint.Exec("PRAGMA wal_checkpoint(PASSIVE)")
+			var busy, frames, copied int
+			err := s.checkpoint.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
+			if err != nil || frames <= walRestartFrames {
+				continue
+			}
+			// Busy (readers took longer): the next tick tries again.
+			_ = s.restartWAL(ctx)
 		}
 	}
 }
+
+// restartWAL runs a TRUNCATE checkpoint on the writer connection, waiting at
+// most walRestartWait for the readers of older snapshots.
+func (s *Store) restartWAL(ctx context.Context) error {
+	conn, err := s.DB.DB.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.Itoa(int(walRestartWait.Milliseconds()))); err != nil {
+		return err
+	}
+	var busy, frames, copied int
+	err = conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &frames, &copied)
+	if _, rerr := conn.ExecContext(ctx, "PRAGMA busy_timeout = "+strconv.Itoa(writerBusyTimeoutMS)); err == nil {
+		err = rerr
+	}
+	if err == nil && busy != 0 {
+		err = errWALBusy
+	}
+	return err
+}
+
+var errWALBusy = errors.New("the WAL could not be restarted: readers or another writer were busy")
 
 // Open opens (creating if needed) the SQLite file at path.
 func Open(ctx context.Context, path string) (*Store, error) {
@@ -79,7 +135,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// _txlock=immediate takes the write lock at BEGIN, so a transaction that
 	// reads and then writes cannot fail half-way with SQLITE_BUSY.
 	pragmas := url.Values{}
-	pragmas.Add("_pragma", "busy_timeout(10000)")
+	pragmas.Add("_pragma", "busy_timeout("+strconv.Itoa(writerBusyTimeoutMS)+")")
 	pragmas.Add("_pragma", "journal_mode(WAL)")
 	pragmas.Add("_pragma", "synchronous(NORMAL)")
 	pragmas.Add("_pragma", "foreign_keys(1)")
