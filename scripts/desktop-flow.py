@@ -18,7 +18,9 @@ OUT_DIR/desktop-a11y-tree.txt) when a step fails.
 """
 
 import json
+import os
 import subprocess
+import urllib.request
 import sys
 import threading
 import time
@@ -269,7 +271,41 @@ def run(receiver):
         raise Failure(f"the test delivery's body is not a work_package:created payload: {req['body'][:300]}")
     step(f"the receiver got the test delivery with valid X-OP-Signature and webhook-signature "
          f"(webhook-id {headers.get('webhook-id')})")
+
+    # Live: a work package created through the HTTP API while the page is
+    # open; its delivery reaches the receiver, and its row appears on the page
+    # without a reload (the dispatcher's event, forwarded as a Wails event).
+    before = len(delivery_rows())
+    project = api("POST", "/api/v3/projects", {"identifier": "desktop-live", "name": "Desktop live"})
+    wp = api("POST", "/api/v3/work_packages", {"subject": "Seen live in the window",
+                                                "_links": {"project": {"href": f"/api/v3/projects/{project['id']}"}}})
+    wait_for("the work package's delivery at the receiver",
+             lambda: any(r["headers"].get("X-Hookpost-Event") == "work_package:created" and
+                         json.loads(r["body"]).get("work_package", {}).get("id") == wp["id"]
+                         for r in list(receiver.requests)))
+    rows = wait_for("a new row on the open page", lambda: (lambda r: r if len(r) > before else None)(delivery_rows()))
+    screenshot("desktop-webhook-live")
+    step(f"the delivery of work package {wp['id']} appeared on the open page without a reload "
+         f"({before} → {len(rows)} rows)")
     step(f"flow took {time.monotonic() - started:.1f} s")
+
+
+def delivery_rows():
+    """The body rows of the deliveries table on the open page."""
+    rows = []
+    for node in walk(find("table", "Recent deliveries")):
+        if safe(node.get_role_name) == "table row" and "Delivery" not in all_text(node):
+            rows.append(node)
+    return rows
+
+
+def api(method, path, body):
+    """Calls the HTTP API of the app's in-process server with the flow's token."""
+    req = urllib.request.Request(os.environ["HOOKPOST_URL"] + path, method=method, data=json.dumps(body).encode(),
+                                 headers={"Authorization": "Bearer " + os.environ["HOOKPOST_TOKEN"],
+                                          "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as res:
+        return json.loads(res.read())
 
 
 def dump_tree(path):
