@@ -638,3 +638,69 @@ func asList(v any) []any {
 	l, _ := v.([]any)
 	return l
 }
+
+// TestFormPayloadsCommit follows forms as an OpenProject client does: from a
+// resource's action link to its form, then the form's payload, unchanged, to
+// its commit link with the method it names. The payload is a body the write
+// takes, and the write stores what the form showed.
+func TestFormPayloadsCommit(t *testing.T) {
+	e := newEnv(t)
+	e.seed()
+	admin := bearer(e.adminTok)
+	follow := func(t *testing.T, link map[string]any, body string) map[string]any {
+		t.Helper()
+		r := e.do(strings.ToUpper(link["method"].(string)), link["href"].(string), body, admin)
+		if r.status/100 != 2 {
+			t.Fatalf("%v %s: %d %s", link, body, r.status, r.body)
+		}
+		return r.json(t)
+	}
+	link := func(t *testing.T, v map[string]any, name string) map[string]any {
+		t.Helper()
+		l, ok := dig(v, "_links", name).(map[string]any)
+		if !ok || l["href"] == nil {
+			t.Fatalf("no %s link: %v", name, dig(v, "_links"))
+		}
+		return l
+	}
+	commit := func(t *testing.T, form map[string]any) map[string]any {
+		t.Helper()
+		if errs := dig(form, "_embedded", "validationErrors").(map[string]any); len(errs) > 0 {
+			t.Fatalf("validation errors: %v", errs)
+		}
+		return follow(t, link(t, form, "commit"), mustJSON(t, dig(form, "_embedded", "payload")))
+	}
+	project := e.do("GET", "/api/v3/projects/demo", "", admin).json(t)
+
+	t.Run("work package created through its project's form", func(t *testing.T) {
+		form := follow(t, link(t, project, "createWorkPackage"), `{"subject":"From the form","description":{"raw":"*Hi*"},"_links":{"assignee":{"href":"/api/v3/users/2"}}}`)
+		wp := commit(t, form)
+		equal(t, "subject", wp["subject"], "From the form")
+		equal(t, "description", dig(wp, "description", "raw"), "*Hi*")
+		equal(t, "assignee", dig(wp, "_links", "assignee", "href"), "/api/v3/users/2")
+		equal(t, "project", dig(wp, "_links", "project", "href"), "/api/v3/projects/1")
+
+		form = follow(t, link(t, wp, "update"), `{"lockVersion":0,"subject":"Changed through the form"}`)
+		changed := commit(t, form)
+		equal(t, "subject", changed["subject"], "Changed through the form")
+		equal(t, "lockVersion", changed["lockVersion"], 1)
+		equal(t, "kept", dig(changed, "description", "raw"), "*Hi*")
+	})
+	t.Run("project changed through its form", func(t *testing.T) {
+		changed := commit(t, follow(t, link(t, project, "update"), `{"name":"Demo (renamed)"}`))
+		equal(t, "name", changed["name"], "Demo (renamed)")
+		equal(t, "identifier", changed["identifier"], "demo")
+	})
+	t.Run("project created through the form", func(t *testing.T) {
+		created := commit(t, follow(t, map[string]any{"href": "/api/v3/projects/form", "method": "post"}, `{"name":"From the form"}`))
+		equal(t, "identifier", created["identifier"], "from-the-form")
+	})
+	t.Run("time logged through the form", func(t *testing.T) {
+		entry := commit(t, follow(t, map[string]any{"href": "/api/v3/time_entries/form", "method": "post"},
+			`{"hours":"PT45M","spentOn":"2026-11-28","_links":{"workPackage":{"href":"/api/v3/work_packages/1"}}}`))
+		equal(t, "hours", entry["hours"], "PT45M")
+		equal(t, "project", dig(entry, "_links", "project", "href"), "/api/v3/projects/1")
+		changed := commit(t, follow(t, map[string]any{"href": "/api/v3/time_entries/" + strconv.Itoa(int(entry["id"].(float64))) + "/form", "method": "post"}, `{"hours":"PT1H"}`))
+		equal(t, "hours", changed["hours"], "PT1H")
+	})
+}
