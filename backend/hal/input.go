@@ -236,6 +236,9 @@ type FieldSpec struct {
 	Nullable bool
 	// ReadOnly: never writable; sending it is a 422 PropertyIsReadOnly.
 	ReadOnly bool
+	// OverrideOnly: read-only but for what the API setting
+	// writeReadonlyAttributes lets administrators set on creation.
+	OverrideOnly bool
 	// CreateRequired and UpdateRequired: the write is refused without it.
 	CreateRequired, UpdateRequired bool
 	Description                    string
@@ -251,6 +254,10 @@ func (f field[In]) describe(d string) field[In] { f.Description = d; return f }
 func (f field[In]) onCreate() field[In]         { f.CreateRequired = true; return f }
 func (f field[In]) onUpdate() field[In]         { f.UpdateRequired = true; return f }
 func (f field[In]) pattern(p string) field[In]  { f.Pattern = p; return f }
+func (f field[In]) overrideOnly() field[In] {
+	f.OverrideOnly, f.Description = true, writeReadonlyNote
+	return f
+}
 func (f field[In]) between(min, max int) field[In] {
 	f.Bounded, f.Minimum, f.Maximum = true, min, max
 	return f
@@ -405,14 +412,16 @@ type (
 )
 
 var projectForm = fields(one(
-	str("identifier", func(in *projectIn, v *string) { in.Identifier = v }).onCreate().
+	str("identifier", func(in *projectIn, v *string) { in.Identifier = v }).
 		maxLength(tracker.MaxIdentifierLength).pattern(tracker.IdentifierPattern).
-		describe("Lower-case letters, digits, '-' and '_', starting with a letter; unique."),
+		describe("Lower-case letters, digits, '-' and '_', starting with a letter; unique. Left out (or empty) on creation, "+
+			"it is derived from the name as OpenProject does: \"R&D Café 2027\" becomes r-and-d-cafe-2027, "+
+			"and r-and-d-cafe-2027-1, -2, ... when taken."),
 	str("name", func(in *projectIn, v *string) { in.Name = v }).onCreate().maxLength(tracker.MaxNameLength).pattern(NotBlank),
 	formattable("description", func(in *projectIn, v *string) { in.Description = v }).maxLength(tracker.MaxFormattableLength),
 	boolean("active", func(in *projectIn, v *bool) { in.Active = v }),
 	boolean("public", func(in *projectIn, v *bool) { in.Public = v }),
-	dateTime("createdAt", func(in *projectIn, v *time.Time) { in.CreatedAt = v }).describe(writeReadonlyNote),
+	dateTime("createdAt", func(in *projectIn, v *time.Time) { in.CreatedAt = v }).overrideOnly(),
 	link("parent", projectsHref, true, func(in *projectIn, v tracker.Opt[int64]) { in.Parent = v }),
 ), readOnly(func(in *projectIn) *[]string { return &in.ReadOnly }, "updatedAt"))
 
@@ -423,7 +432,7 @@ var workPackageForm = fields(one(
 	optDate("dueDate", func(in *workIn, v tracker.Opt[string]) { in.DueDate = v }).describe("On or after startDate."),
 	duration("estimatedTime", true, func(in *workIn, v tracker.Opt[float64]) { in.EstimatedHours = v }),
 	optInteger("percentageDone", func(in *workIn, v tracker.Opt[int]) { in.PercentageDone = v }).between(0, 100),
-	dateTime("createdAt", func(in *workIn, v *time.Time) { in.CreatedAt = v }).describe(writeReadonlyNote),
+	dateTime("createdAt", func(in *workIn, v *time.Time) { in.CreatedAt = v }).overrideOnly(),
 	integer("lockVersion", func(in *workIn, v *int) { in.LockVersion = v }).onUpdate().
 		describe("Required on PATCH: the lockVersion you read; 409 UpdateConflict when it changed since."),
 	link("project", projectsHref, false, func(in *workIn, v tracker.Opt[int64]) { in.ProjectID = v.Value }).onCreate().
@@ -432,7 +441,7 @@ var workPackageForm = fields(one(
 	link("status", "/api/v3/statuses/", false, func(in *workIn, v tracker.Opt[int64]) { in.StatusID = v.Value }),
 	link("priority", "/api/v3/priorities/", false, func(in *workIn, v tracker.Opt[int64]) { in.PriorityID = v.Value }),
 	link("assignee", usersHref, true, func(in *workIn, v tracker.Opt[int64]) { in.AssigneeID = v }),
-	link("author", usersHref, false, func(in *workIn, v tracker.Opt[int64]) { in.AuthorID = v.Value }).describe(writeReadonlyNote),
+	link("author", usersHref, false, func(in *workIn, v tracker.Opt[int64]) { in.AuthorID = v.Value }).overrideOnly(),
 ), readOnly(func(in *workIn) *[]string { return &in.ReadOnly },
 	"updatedAt", "spentTime", "derivedStartDate", "derivedDueDate", "derivedEstimatedTime", "derivedPercentageDone"))
 
@@ -444,7 +453,7 @@ var timeEntryForm = fields(one(
 	}).onCreate().describe(fmt.Sprintf("More than 0 and at most %d hours.", tracker.MaxHoursPerEntry)),
 	date("spentOn", func(in *timeIn, v *string) { in.SpentOn = v }).onCreate(),
 	formattable("comment", func(in *timeIn, v *string) { in.Comment = v }).maxLength(tracker.MaxTimeEntryCommentLength),
-	dateTime("createdAt", func(in *timeIn, v *time.Time) { in.CreatedAt = v }).describe(writeReadonlyNote),
+	dateTime("createdAt", func(in *timeIn, v *time.Time) { in.CreatedAt = v }).overrideOnly(),
 	link("workPackage", "/api/v3/work_packages/", true, func(in *timeIn, v tracker.Opt[int64]) { in.WorkPackageID = v }).
 		describe("On create, a project or a work package (whose project is taken) is required."),
 	link("project", projectsHref, false, func(in *timeIn, v tracker.Opt[int64]) { in.ProjectID = v.Value }),

@@ -239,7 +239,12 @@ func jsonKind(goKind string) string {
 	return "of another type"
 }
 
+// pathID reads a path parameter that is an id; on a project route, :id is
+// the project that resolveProject found by id or identifier.
 func pathID(c *fiber.Ctx, name string) (int64, error) {
+	if id, ok := resolvedProject(c, name); ok {
+		return id, nil
+	}
 	id, err := strconv.ParseInt(c.Params(name), 10, 64)
 	if err != nil || id < 1 {
 		return 0, domain.ErrNotFound

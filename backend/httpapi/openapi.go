@@ -125,7 +125,7 @@ func buildOpenAPI(routes []route, version string) ([]byte, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, group := range []obj{webhookSchemas(), trackerSchemas(), halWriteSchemas(), reflected, live} {
+	for _, group := range []obj{webhookSchemas(), trackerSchemas(), halWriteSchemas(), formSchemas(), reflected, live} {
 		for name, schema := range group {
 			schemas[name] = schema
 		}
@@ -250,7 +250,7 @@ func operation(r route) obj {
 	}
 	var params []obj
 	for _, m := range pathParam.FindAllStringSubmatch(r.path, -1) {
-		params = append(params, obj{"name": m[1], "in": "path", "required": true, "schema": obj{"type": "integer", "minimum": 1}})
+		params = append(params, pathParamDoc(r.path, m[1]))
 	}
 	if d.paged {
 		params = append(params,

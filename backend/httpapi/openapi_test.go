@@ -334,6 +334,20 @@ func TestOpenAPIAgreesWithValidation(t *testing.T) {
 			return map[string]any{"hours": "PT1H", "spentOn": "2026-11-27", "_links": link("workPackage", "/api/v3/work_packages/1")}
 		},
 		"PATCH /api/v3/time_entries/:id": func() map[string]any { return map[string]any{"hours": "PT2H"} },
+		// Forms take the bodies of their writes.
+		"POST /api/v3/projects/form": func() map[string]any {
+			return map[string]any{"identifier": unique("p"), "name": "P"}
+		},
+		"POST /api/v3/projects/:id/form":               func() map[string]any { return map[string]any{"name": "Demo"} },
+		"POST /api/v3/projects/:id/work_packages/form": func() map[string]any { return map[string]any{"subject": "S"} },
+		"POST /api/v3/work_packages/form": func() map[string]any {
+			return map[string]any{"subject": "S", "_links": link("project", "/api/v3/projects/1")}
+		},
+		"POST /api/v3/work_packages/:id/form": func() map[string]any { return map[string]any{"lockVersion": lockVersion()} },
+		"POST /api/v3/time_entries/form": func() map[string]any {
+			return map[string]any{"hours": "PT1H", "spentOn": "2026-11-27", "_links": link("workPackage", "/api/v3/work_packages/1")}
+		},
+		"POST /api/v3/time_entries/:id/form": func() map[string]any { return map[string]any{"hours": "PT2H"} },
 	}
 	seq := 0
 	for _, r := range e.routes() {
@@ -371,6 +385,19 @@ func TestOpenAPIAgreesWithValidation(t *testing.T) {
 				}
 				res := e.do(r.method, path, string(body), admin)
 				doc.checkAnswer(t, r, res, p.what)
+				if strings.HasSuffix(r.path, "/form") {
+					// A form answers 200 and names what the write would refuse.
+					errs := formValidationErrors(t, res)
+					switch {
+					case p.valid && (res.status != 200 || len(errs) > 0):
+						t.Errorf("documented-valid body refused by the form: %d %.400s", res.status, res.body)
+					case !p.valid && res.status != 400 && len(errs) == 0:
+						t.Errorf("documented-invalid body has no validation error in the form: %d %.400s", res.status, res.body)
+					case !p.valid && p.field != "" && res.status == 200 && !strings.Contains(res.body, `"attribute":"`+p.field+`"`):
+						t.Errorf("the form's errors do not name %s: %.400s", p.field, res.body)
+					}
+					return
+				}
 				switch {
 				case p.valid && res.status >= 300 && !(key == "POST /api/auth/login" && res.status == 401 && p.what != "the base body"):
 					// A login at a bound is a valid body for a user who does not exist.
@@ -401,10 +428,12 @@ func TestOpenAPIResponses(t *testing.T) {
 		t.Fatal(r.body)
 	}
 	for _, r := range e.routes() {
-		path := strings.ReplaceAll(r.path, ":id", "1")
+		// A work package schema is named <project>-<type>.
+		path := strings.NewReplacer(":identifier", "1-1", ":id", "1").Replace(r.path)
 		// The stream never ends (live_test.go reads it over a real listener);
-		// the delivery look-up needs its messageId (live_test.go).
-		if r.method == "GET" && !r.doc.stream && r.path != "/api/admin/deliveries" {
+		// the delivery look-up needs its messageId (live_test.go), the
+		// schema list its id filter (forms_test.go).
+		if r.method == "GET" && !r.doc.stream && r.path != "/api/admin/deliveries" && r.path != "/api/v3/work_packages/schemas" {
 			res := e.do("GET", path, "", bearer(e.adminTok))
 			// The docs are off by default; the session needs a cookie, not a token.
 			if res.status != 200 && r.path != "/api/docs" && r.path != "/api/auth/session" {

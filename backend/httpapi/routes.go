@@ -69,6 +69,23 @@ func (s *server) routes() []route {
 
 		{"GET", "/api/v3/projects", signedIn, s.listProjects, op{tag: "Projects", summary: "List projects", resp: "ProjectCollection", hal: true, paged: true, filters: tracker.ProjectFields}},
 		{"POST", "/api/v3/projects", signedIn, halCreate(hal.ParseProject, s.Tracker.CreateProject, hal.Project), op{tag: "Projects", summary: "Create a project (administrators)", body: "ProjectCreate", resp: "Project", status: 201, errors: []int{403}, hal: true}},
+		// Forms and schemas (before /api/v3/projects/:id, /api/v3/work_packages/:id
+		// and /api/v3/time_entries/:id, which would take their last segment).
+		// A form answers 200 with the write's validation errors and writes nothing.
+		{"GET", "/api/v3/projects/schema", signedIn, s.projectSchema, op{tag: "Projects", summary: "The schema of projects: each property's type, name, whether it is required, has a default, is writable, its bounds and allowed values", resp: "Schema", hal: true}},
+		{"POST", "/api/v3/projects/form", signedIn, s.projectForm, op{tag: "Projects", summary: "Validate a project create without creating (administrators): the payload with the identifier it would derive, the schema, the validation errors", body: "ProjectCreate", resp: "Form", errors: []int{403}, hal: true}},
+		{"POST", "/api/v3/projects/:id/form", signedIn, s.projectForm, op{tag: "Projects", summary: "Validate a project update without changing it (administrators)", body: "ProjectPatch", resp: "Form", errors: []int{403}, hal: true}},
+		{"POST", "/api/v3/projects/:id/work_packages/form", signedIn, s.workPackageCreateForm, op{tag: "Work packages", summary: "Validate a work package create in a project without creating", body: "WorkPackageCreateInProject", resp: "Form", hal: true}},
+		{"POST", "/api/v3/work_packages/form", signedIn, s.workPackageCreateForm, op{tag: "Work packages", summary: "Validate a work package create without creating: payload, schema with allowed values, validation errors", body: "WorkPackageCreate", resp: "Form", hal: true}},
+		{"POST", "/api/v3/work_packages/:id/form", signedIn, s.workPackageUpdateForm, op{tag: "Work packages", summary: "Validate a work package update without changing it (its author, its assignee or an administrator; send its lockVersion)", body: "WorkPackagePatch", resp: "Form", errors: []int{403, 409}, hal: true}},
+		{"GET", "/api/v3/work_packages/schemas", signedIn, s.listWorkPackageSchemas, op{tag: "Work packages", summary: "Work package schemas by id: filters=[{\"id\":{\"operator\":\"=\",\"values\":[\"1-1\"]}}] (required; ids are <project id>-<type id>)", resp: "SchemaCollection", errors: []int{400, 431}, hal: true,
+			query: []obj{{"name": "filters", "in": "query", "required": true, "description": "An id filter: schema ids <project id>-<type id>", "schema": obj{"type": "string", "examples": []string{`[{"id":{"operator":"=","values":["1-1"]}}]`}}}}}},
+		{"GET", "/api/v3/work_packages/schemas/:identifier", signedIn, s.getWorkPackageSchema, op{tag: "Work packages", summary: "The schema of a type's work packages in a project, with the values their links may take", resp: "Schema", hal: true}},
+		{"GET", "/api/v3/time_entries/schema", signedIn, s.timeEntrySchema, op{tag: "Time entries", summary: "The schema of time entries", resp: "Schema", hal: true}},
+		{"POST", "/api/v3/time_entries/form", signedIn, s.timeEntryForm, op{tag: "Time entries", summary: "Validate a time entry without logging it", body: "TimeEntryCreate", resp: "Form", hal: true}},
+		{"POST", "/api/v3/render/markdown", signedIn, s.renderMarkdown, op{tag: "Root", summary: "Render a Markdown text (the body, as text/plain) as the html of a formattable text: the previewMarkup of work package forms", html: true, errors: []int{400, 413}}},
+		{"POST", "/api/v3/time_entries/:id/form", signedIn, s.timeEntryForm, op{tag: "Time entries", summary: "Validate a time entry update without changing it (its user or an administrator)", body: "TimeEntryPatch", resp: "Form", errors: []int{403}, hal: true}},
+
 		{"GET", "/api/v3/projects/:id", signedIn, halGet(s.Tracker.Project, hal.Project), op{tag: "Projects", summary: "A project", resp: "Project", hal: true}},
 		{"PATCH", "/api/v3/projects/:id", signedIn, halUpdate(hal.ParseProject, s.Tracker.UpdateProject, hal.Project), op{tag: "Projects", summary: "Change a project (administrators)", body: "ProjectPatch", resp: "Project", errors: []int{403}, hal: true}},
 		{"DELETE", "/api/v3/projects/:id", signedIn, deleteByID(s.Tracker.DeleteProject), op{tag: "Projects", summary: "Delete a project with its work packages (administrators)", status: 204, errors: []int{403, 422}}},

@@ -90,9 +90,9 @@ func New(d Deps) (*fiber.App, error) {
 	app.Use(s.finishBody, s.recoverPanic, s.logRequest, s.commonHeaders, s.cors)
 	routes := s.routes()
 	for _, r := range routes {
-		app.Add(r.method, r.path, s.guard(r.access), r.handler)
+		app.Add(r.method, r.path, s.routeHandlers(r)...)
 		if r.method == fiber.MethodGet {
-			app.Add(fiber.MethodHead, r.path, s.guard(r.access), r.handler)
+			app.Add(fiber.MethodHead, r.path, s.routeHandlers(r)...)
 		}
 	}
 	s.table = routes

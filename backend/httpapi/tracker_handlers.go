@@ -225,10 +225,9 @@ func (s *server) createWorkPackage(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		if in.ProjectID != nil && *in.ProjectID != id {
-			return domain.Invalid("project", "The project link must be this project (/api/v3/projects/%d) or left out.", id)
+		if e := projectOfPath(id, &in); e != nil {
+			return e
 		}
-		in.ProjectID = &id
 	}
 	v, err := s.Tracker.CreateWorkPackage(c.UserContext(), currentUser(c), in)
 	if err != nil {

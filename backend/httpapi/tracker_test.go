@@ -78,7 +78,9 @@ func TestProjectRoutes(t *testing.T) {
 		{"create without credentials", "POST", "/api/v3/projects", `{"identifier":"x","name":"X"}`, "", nil, 401, []string{"Unauthenticated"}, nil},
 		{"duplicate identifier", "POST", "/api/v3/projects", `{"identifier":"demo","name":"Again"}`, "admin", nil, 422, []string{"PropertyConstraintViolation", `"attribute":"identifier"`, "already been taken"}, nil},
 		{"bad identifier", "POST", "/api/v3/projects", `{"identifier":"Bad Id","name":"X"}`, "admin", nil, 422, []string{`"attribute":"identifier"`}, nil},
-		{"missing name and identifier", "POST", "/api/v3/projects", `{}`, "admin", nil, 422, []string{"MultipleErrors", `"attribute":"name"`, `"attribute":"identifier"`}, nil},
+		// Without a name there is nothing to derive the identifier from: the
+		// name is what is missing (OpenProject's answer).
+		{"missing name and identifier", "POST", "/api/v3/projects", `{}`, "admin", nil, 422, []string{"PropertyConstraintViolation", `"attribute":"name"`, "Name can't be blank"}, nil},
 		{"name of the wrong type", "POST", "/api/v3/projects", `{"identifier":"t","name":5}`, "admin", nil, 422, []string{"PropertyFormatError", `"attribute":"name"`}, nil},
 		{"createdAt while the setting is off", "POST", "/api/v3/projects", `{"identifier":"old","name":"Old","createdAt":"2020-01-01T00:00:00Z"}`, "admin", nil, 422, []string{"PropertyIsReadOnly", `"attribute":"createdAt"`}, nil},
 		{"updatedAt is never writable", "POST", "/api/v3/projects", `{"identifier":"upd","name":"U","updatedAt":"2020-01-01T00:00:00Z"}`, "admin", nil, 422, []string{"PropertyIsReadOnly", `"attribute":"updatedAt"`}, nil},

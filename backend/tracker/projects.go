@@ -126,7 +126,7 @@ func (s *Service) validateProject(ctx context.Context, db bun.IDB, viewer auth.U
 	for _, f := range in.ReadOnly {
 		errs = append(errs, domain.ReadOnly(f))
 	}
-	if in.CreatedAt != nil && !(creating && viewer.Admin && s.settings.Current().WriteReadonlyAttributes) {
+	if in.CreatedAt != nil && !s.OverridesReadOnly(viewer, creating) {
 		errs = append(errs, domain.ReadOnly("createdAt"))
 	}
 	if creating && in.Name == nil {
@@ -137,9 +137,9 @@ func (s *Service) validateProject(ctx context.Context, db bun.IDB, viewer auth.U
 			errs = append(errs, domain.Invalid("name", "Name can't be blank."))
 		}
 	}
-	if creating && in.Identifier == nil {
-		errs = append(errs, domain.Invalid("identifier", "Identifier can't be blank."))
-	}
+	// A create without an identifier gets one derived from its name
+	// (CreateProject); without a name there is nothing to derive it from,
+	// and the name's error says so.
 	if in.Identifier != nil {
 		ident := *in.Identifier
 		switch {
@@ -186,11 +186,14 @@ func (s *Service) isDescendant(ctx context.Context, db bun.IDB, candidate, ances
 
 // CreateProject adds a project (administrators only).
 func (s *Service) CreateProject(ctx context.Context, viewer auth.User, in ProjectInput) (Project, error) {
-	if !viewer.Admin {
-		return Project{}, fmt.Errorf("you are not allowed to create projects: only administrators may: %w", domain.ErrForbidden)
+	if err := mayCreateProject(viewer); err != nil {
+		return Project{}, err
 	}
 	var p Project
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := s.withDerivedIdentifier(ctx, tx, &in); err != nil {
+			return err
+		}
 		if err := s.validateProject(ctx, tx, viewer, 0, in, true).Err(); err != nil {
 			return err
 		}
@@ -237,8 +240,8 @@ func (s *Service) UpdateProject(ctx context.Context, viewer auth.User, id int64,
 	if _, err := s.Project(ctx, viewer, id); err != nil {
 		return Project{}, err
 	}
-	if !viewer.Admin {
-		return Project{}, fmt.Errorf("you are not allowed to change project %d: only administrators may: %w", id, domain.ErrForbidden)
+	if err := mayChangeProject(viewer, id); err != nil {
+		return Project{}, err
 	}
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p, err := s.LoadProject(ctx, tx, id)

@@ -122,7 +122,7 @@ func (s *Service) validateTimeEntry(ctx context.Context, db bun.IDB, viewer auth
 	for _, f := range in.ReadOnly {
 		errs = append(errs, domain.ReadOnly(f))
 	}
-	if in.CreatedAt != nil && !(creating && viewer.Admin && s.settings.Current().WriteReadonlyAttributes) {
+	if in.CreatedAt != nil && !s.OverridesReadOnly(viewer, creating) {
 		errs = append(errs, domain.ReadOnly("createdAt"))
 	}
 	if in.UserID != nil && *in.UserID != viewer.ID && !viewer.Admin {

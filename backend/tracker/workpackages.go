@@ -196,7 +196,7 @@ func (s *Service) validateWorkPackage(ctx context.Context, db bun.IDB, viewer au
 	for _, f := range in.ReadOnly {
 		errs = append(errs, domain.ReadOnly(f))
 	}
-	overrides := creating && viewer.Admin && s.settings.Current().WriteReadonlyAttributes
+	overrides := s.OverridesReadOnly(viewer, creating)
 	if in.CreatedAt != nil && !overrides {
 		errs = append(errs, domain.ReadOnly("createdAt"))
 	}
@@ -382,12 +382,8 @@ func (s *Service) UpdateWorkPackage(ctx context.Context, viewer auth.User, id in
 		if err := mayChangeWorkPackage(viewer, wp, "change"); err != nil {
 			return err
 		}
-		if in.LockVersion == nil {
-			return domain.ValidationErrors{{Field: "lockVersion", Kind: domain.KindMissing,
-				Message: "lockVersion is required: send the lockVersion of the work package you read."}}.Err()
-		}
-		if *in.LockVersion != wp.LockVersion {
-			return fmt.Errorf("the work package was changed in the meantime (lockVersion is now %d): reload it and try again: %w", wp.LockVersion, domain.ErrConflict)
+		if err := checkLockVersion(in.LockVersion, wp.LockVersion); err != nil {
+			return err
 		}
 		if errs, _ := s.validateWorkPackage(ctx, tx, viewer, &wp, in, false); errs.Err() != nil {
 			return errs.Err()
