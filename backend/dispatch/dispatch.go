@@ -445,6 +445,11 @@ func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok b
 		}
 		return nil
 	})
+	if err != nil && h != nil {
+		// The step was decided in memory before the write failed: read the
+		// column again at the next outcome rather than trust it.
+		h.set(false, time.Time{})
+	}
 	return disabled && err == nil, err
 }
 

@@ -63,7 +63,7 @@ func bucketWidth(span time.Duration) time.Duration {
 // statsSQL reads only the columns of the delivery_attempts_stats index, so
 // the query is one range scan of that index (not of the log's bodies), on
 // the read pool, never inside the writer's transaction.
-const statsSQL = `SELECT created_at, response_code, next_retry_at IS NOT NULL, duration_ms
+const statsSQL = `SELECT created_at, response_code, next_retry_at IS NOT NULL, error <> '', duration_ms
 	FROM delivery_attempts WHERE webhook_id = ? AND created_at >= ? AND created_at < ? AND NOT test`
 
 // Stats counts a webhook's attempts since a time (24 hours ago when zero).
@@ -75,6 +75,12 @@ func (d *Dispatcher) Stats(ctx context.Context, webhookID int64, since time.Time
 	since = since.UTC()
 	if !since.Before(now) {
 		return Stats{}, domain.Invalid("since", "since must be in the past, not %s.", since.Format(time.RFC3339))
+	}
+	// Nothing older than the log's retention is kept: an earlier since
+	// reads the same attempts (and a span of centuries would not fit in a
+	// Duration).
+	if oldest := now.Add(-d.cfg.Retention); since.Before(oldest) {
+		since = oldest
 	}
 	n, err := d.st.Read.NewSelect().Table("webhooks").Where("id = ?", webhookID).Count(ctx)
 	if err != nil {
@@ -102,9 +108,10 @@ func (d *Dispatcher) Stats(ctx context.Context, webhookID int64, since time.Time
 			at       time.Time
 			code     int
 			retrying bool
+			errored  bool
 			ms       float64
 		)
-		if err := rows.Scan(&at, &code, &retrying, &ms); err != nil {
+		if err := rows.Scan(&at, &code, &retrying, &errored, &ms); err != nil {
 			return Stats{}, err
 		}
 		i := int(at.Sub(start) / width)
@@ -115,7 +122,7 @@ func (d *Dispatcher) Stats(ctx context.Context, webhookID int64, since time.Time
 		switch {
 		case retrying:
 			b.Retrying++
-		case code >= 200 && code < 300:
+		case code >= 200 && code < 300 && !errored: // as the log's outcome filter
 			b.Succeeded++
 		default:
 			b.Failed++

@@ -216,3 +216,14 @@ func (e *env) errorResponse(err error) resp {
 	b, _ := json.Marshal(body)
 	return resp{status: status, body: string(b)}
 }
+
+// An identifier within the character limit but over it in bytes is still
+// checked against the identifier rules.
+func TestMultiByteIdentifierIsChecked(t *testing.T) {
+	e := newEnv(t)
+	ident := "ab" + strings.Repeat("é", 60) // 62 characters, 122 bytes
+	r := e.do("POST", "/api/v3/projects", `{"name":"Wide","identifier":"`+ident+`"}`, bearer(e.adminTok), "Content-Type: application/json")
+	if r.status != 422 || !strings.Contains(r.body, `"attribute":"identifier"`) {
+		t.Fatalf("identifier of 62 two-byte characters: %d %s", r.status, r.body)
+	}
+}

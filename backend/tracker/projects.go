@@ -145,7 +145,7 @@ func (s *Service) validateProject(ctx context.Context, db bun.IDB, viewer auth.U
 		switch {
 		case ident == "":
 			errs = append(errs, domain.Invalid("identifier", "Identifier can't be blank."))
-		case len(ident) > MaxIdentifierLength:
+		case errs.Has("identifier"):
 			// boundErrors said so; a pattern or uniqueness check would add nothing.
 		case !identifierPattern.MatchString(ident):
 			errs = append(errs, domain.Invalid("identifier", "Identifier %q is invalid: use lower-case letters, digits, '-' and '_', starting with a letter.", ident))
