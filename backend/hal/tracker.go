@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"html"
 	"net/url"
-	"strings"
 
 	"github.com/uptrace/bun"
 
@@ -14,33 +12,6 @@ import (
 	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/tracker"
 )
-
-// Formattable is OpenProject's formatted text.
-type Formattable struct {
-	Format string `json:"format"`
-	Raw    string `json:"raw"`
-	HTML   string `json:"html"`
-}
-
-// Markdown renders raw markdown text as a Formattable. The HTML is the text
-// escaped, with paragraphs and line breaks kept.
-func Markdown(raw string) Formattable {
-	f := Formattable{Format: "markdown", Raw: raw}
-	if strings.TrimSpace(raw) == "" {
-		return f
-	}
-	var b strings.Builder
-	for _, para := range strings.Split(strings.ReplaceAll(raw, "\r\n", "\n"), "\n\n") {
-		if strings.TrimSpace(para) == "" {
-			continue
-		}
-		b.WriteString(`<p class="op-uc-p">`)
-		b.WriteString(strings.ReplaceAll(html.EscapeString(strings.Trim(para, "\n")), "\n", "<br>"))
-		b.WriteString("</p>")
-	}
-	f.HTML = b.String()
-	return f
-}
 
 // Links is a resource's _links, in the order they were added.
 type Links map[string]any
@@ -110,17 +81,23 @@ func Priority(p tracker.Priority) PriorityResource {
 
 // ProjectResource is a project.
 type ProjectResource struct {
-	Type              string       `json:"_type"`
-	ID                int64        `json:"id"`
-	Identifier        string       `json:"identifier"`
-	Name              string       `json:"name"`
-	Active            bool         `json:"active"`
-	Public            bool         `json:"public"`
-	Description       Formattable  `json:"description"`
-	StatusExplanation Formattable  `json:"statusExplanation"`
-	CreatedAt         string       `json:"createdAt"`
-	UpdatedAt         string       `json:"updatedAt"`
-	Links             ProjectLinks `json:"_links"`
+	Type              string           `json:"_type"`
+	ID                int64            `json:"id"`
+	Identifier        string           `json:"identifier"`
+	Name              string           `json:"name"`
+	Active            bool             `json:"active"`
+	Public            bool             `json:"public"`
+	Description       Formattable      `json:"description"`
+	StatusExplanation Formattable      `json:"statusExplanation"`
+	CreatedAt         string           `json:"createdAt"`
+	UpdatedAt         string           `json:"updatedAt"`
+	Links             ProjectLinks     `json:"_links"`
+	Embedded          *ProjectEmbedded `json:"_embedded,omitempty"`
+}
+
+// ProjectEmbedded is what a single project representation embeds.
+type ProjectEmbedded struct {
+	Parent *ProjectResource `json:"parent,omitempty"`
 }
 
 // ProjectLinks are a project's links.
@@ -154,6 +131,17 @@ func Project(p tracker.Project, viewer auth.User) ProjectResource {
 	if p.Parent != nil {
 		r.Links.Parent = Titled("/api/v3/projects/"+itoa(p.Parent.ID), p.Parent.Name)
 		r.Links.Ancestors = []Link{*r.Links.Parent}
+	} else if p.ParentID != nil {
+		// An embedded parent is loaded without its own parent's name.
+		r.Links.Parent = Href("/api/v3/projects/" + itoa(*p.ParentID))
+		r.Links.Ancestors = []Link{*r.Links.Parent}
+	}
+	if p.Full {
+		r.Embedded = &ProjectEmbedded{}
+		if p.Parent != nil {
+			parent := Project(*p.Parent, viewer)
+			r.Embedded.Parent = &parent
+		}
 	}
 	if viewer.Admin {
 		r.Links.Update = Action(self+"/form", "post")
@@ -266,7 +254,9 @@ func WorkPackage(v tracker.WorkPackageView, viewer auth.User, embed bool) WorkPa
 		r.Links.Update, r.Links.UpdateImmediately, r.Links.Delete, r.Links.AddAttachment = Null(), Null(), Null(), Null()
 	}
 	if embed {
-		e := &WorkPackageEmbedded{Project: Project(v.Project, viewer), Type: Type(v.Type), Status: Status(v.Status),
+		project := v.Project
+		project.Full = false // embedded resources embed nothing themselves
+		e := &WorkPackageEmbedded{Project: Project(project, viewer), Type: Type(v.Type), Status: Status(v.Status),
 			Priority: Priority(v.Priority), Author: User(v.Author, viewer)}
 		if v.Assignee != nil {
 			a := User(*v.Assignee, viewer)
@@ -277,41 +267,66 @@ func WorkPackage(v tracker.WorkPackageView, viewer auth.User, embed bool) WorkPa
 	return r
 }
 
-// CommentResource is OpenProject's Activity::Comment.
+// CommentResource is OpenProject's Activity: a journal of a work package,
+// Activity::Comment when it carries a comment.
 type CommentResource struct {
-	Type      string        `json:"_type"`
-	ID        int64         `json:"id"`
-	Version   int           `json:"version"`
-	Comment   Formattable   `json:"comment"`
-	Details   []Formattable `json:"details"`
-	Internal  bool          `json:"internal"`
-	CreatedAt string        `json:"createdAt"`
-	UpdatedAt string        `json:"updatedAt"`
-	Links     Links         `json:"_links"`
+	Type      string           `json:"_type"`
+	ID        int64            `json:"id"`
+	Version   int              `json:"version"`
+	Comment   Formattable      `json:"comment"`
+	Details   []Formattable    `json:"details"`
+	Internal  bool             `json:"internal"`
+	CreatedAt string           `json:"createdAt"`
+	UpdatedAt string           `json:"updatedAt"`
+	Links     Links            `json:"_links"`
+	Embedded  *CommentEmbedded `json:"_embedded,omitempty"`
 }
 
-// Comment renders a comment.
-func Comment(c tracker.CommentView) CommentResource {
-	return CommentResource{Type: "Activity::Comment", ID: c.ID, Version: c.Version, Comment: Markdown(c.Comment.Comment),
-		Details: []Formattable{}, CreatedAt: DateTime(c.CreatedAt), UpdatedAt: DateTime(c.UpdatedAt),
+// CommentEmbedded is what a single activity embeds.
+type CommentEmbedded struct {
+	WorkPackage WorkPackageResource `json:"workPackage"`
+}
+
+// Comment renders an activity as webhook payloads see it (EventViewer).
+func Comment(c tracker.CommentView) CommentResource { return Activity(c, EventViewer) }
+
+// Activity renders an activity for viewer.
+func Activity(c tracker.CommentView, viewer auth.User) CommentResource {
+	r := CommentResource{Type: "Activity::Comment", ID: c.ID, Version: c.Version, Comment: Markdown(c.Comment.Comment),
+		Details: JournalDetails(c.Changes()), CreatedAt: DateTime(c.CreatedAt), UpdatedAt: DateTime(c.UpdatedAt),
 		Links: Links{
 			"self":        Href("/api/v3/activities/" + itoa(c.ID)),
 			"workPackage": Titled("/api/v3/work_packages/"+itoa(c.WorkPackageID), c.WorkPackage.Subject),
 			"user":        Titled("/api/v3/users/"+itoa(c.UserID), c.User.Name()),
 		}}
+	if c.Comment.Comment == "" {
+		r.Type = "Activity"
+	}
+	if c.Full && c.WorkPackageView != nil {
+		r.Embedded = &CommentEmbedded{WorkPackage: WorkPackage(*c.WorkPackageView, viewer, false)}
+	}
+	return r
 }
 
 // TimeEntryResource is a time entry.
 type TimeEntryResource struct {
-	Type      string      `json:"_type"`
-	ID        int64       `json:"id"`
-	Comment   Formattable `json:"comment"`
-	SpentOn   string      `json:"spentOn"`
-	Hours     string      `json:"hours"`
-	Ongoing   bool        `json:"ongoing"`
-	CreatedAt string      `json:"createdAt"`
-	UpdatedAt string      `json:"updatedAt"`
-	Links     Links       `json:"_links"`
+	Type      string             `json:"_type"`
+	ID        int64              `json:"id"`
+	Comment   Formattable        `json:"comment"`
+	SpentOn   string             `json:"spentOn"`
+	Hours     string             `json:"hours"`
+	Ongoing   bool               `json:"ongoing"`
+	CreatedAt string             `json:"createdAt"`
+	UpdatedAt string             `json:"updatedAt"`
+	Links     Links              `json:"_links"`
+	Embedded  *TimeEntryEmbedded `json:"_embedded,omitempty"`
+}
+
+// TimeEntryEmbedded is what a single time entry embeds.
+type TimeEntryEmbedded struct {
+	Project     ProjectResource      `json:"project"`
+	WorkPackage *WorkPackageResource `json:"workPackage,omitempty"`
+	User        UserResource         `json:"user"`
 }
 
 // TimeEntry renders a time entry for viewer.
@@ -331,8 +346,18 @@ func TimeEntry(t tracker.TimeEntryView, viewer auth.User) TimeEntryResource {
 		links["updateImmediately"] = Action(self, "patch")
 		links["delete"] = Action(self, "delete")
 	}
-	return TimeEntryResource{Type: "TimeEntry", ID: t.ID, Comment: Markdown(t.Comment), SpentOn: t.SpentOn, Hours: Hours(t.Hours),
+	r := TimeEntryResource{Type: "TimeEntry", ID: t.ID, Comment: Markdown(t.Comment), SpentOn: t.SpentOn, Hours: Hours(t.Hours),
 		CreatedAt: DateTime(t.CreatedAt), UpdatedAt: DateTime(t.UpdatedAt), Links: links}
+	if t.Full {
+		project := t.Project
+		project.Full = false
+		r.Embedded = &TimeEntryEmbedded{Project: Project(project, viewer), User: User(t.User, viewer)}
+		if t.WorkPackageView != nil {
+			wp := WorkPackage(*t.WorkPackageView, viewer, false)
+			r.Embedded.WorkPackage = &wp
+		}
+	}
+	return r
 }
 
 // AttachmentResource is an attachment's metadata.
@@ -348,8 +373,15 @@ type AttachmentResource struct {
 		Algorithm string `json:"algorithm"`
 		Hash      string `json:"hash"`
 	} `json:"digest"`
-	CreatedAt string `json:"createdAt"`
-	Links     Links  `json:"_links"`
+	CreatedAt string              `json:"createdAt"`
+	Links     Links               `json:"_links"`
+	Embedded  *AttachmentEmbedded `json:"_embedded,omitempty"`
+}
+
+// AttachmentEmbedded is what a single attachment embeds.
+type AttachmentEmbedded struct {
+	Container WorkPackageResource `json:"container"`
+	Author    UserResource        `json:"author"`
 }
 
 // Attachment renders an attachment for viewer.
@@ -363,6 +395,9 @@ func Attachment(a tracker.AttachmentView, viewer auth.User) AttachmentResource {
 	r.Digest.Algorithm, r.Digest.Hash = "md5", a.DigestMD5
 	if viewer.Admin || viewer.ID == a.AuthorID {
 		r.Links["delete"] = Action(self, "delete")
+	}
+	if a.Full && a.WorkPackageView != nil {
+		r.Embedded = &AttachmentEmbedded{Container: WorkPackage(*a.WorkPackageView, viewer, false), Author: User(a.Author, viewer)}
 	}
 	return r
 }
@@ -394,7 +429,7 @@ func EventPayload(ctx context.Context, svc *tracker.Service, db bun.IDB, key str
 			if err != nil {
 				return nil, err
 			}
-			v = Comment(c)
+			v = Activity(c, EventViewer)
 		case outbox.KeyTimeEntry:
 			t, err := svc.LoadTimeEntry(ctx, db, id)
 			if err != nil {

@@ -38,14 +38,16 @@ func User(u auth.User, viewer auth.User) UserResource {
 		Links: UserLinks{Self: Titled(self, u.Name())}}
 	if viewer.ID == u.ID || viewer.Admin {
 		r.Login, r.FirstName, r.LastName, r.Email, r.Status, r.Language = u.Login, u.FirstName, u.LastName, u.Email, u.Status, u.Language
-		r.Links.ShowUser = Href("/users/" + itoa(u.ID))
+		// Hookpost has no user profile page.
+		r.Links.ShowUser = Null()
 	}
 	if viewer.Admin {
 		admin := u.Admin
 		r.Admin = &admin
-		r.Links.UpdateImmediately = Action(self, "patch")
-		r.Links.Lock = Action(self+"/lock", "post")
-		r.Links.Delete = Action(self, "delete")
+		// Users are changed, locked and deleted on the command line and the
+		// admin pages, never through APIv3: every advertised link answers
+		// (SPEC §3), so these are {"href": null}.
+		r.Links.UpdateImmediately, r.Links.Lock, r.Links.Delete = Null(), Null(), Null()
 	}
 	return r
 }

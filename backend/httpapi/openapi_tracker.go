@@ -43,7 +43,8 @@ func trackerSchemas() obj {
 		"Project": obj{"type": "object", "required": []string{"_type", "id", "identifier", "name", "_links"}, "properties": obj{
 			"_type": obj{"const": "Project"}, "id": obj{"type": "integer"}, "identifier": obj{"type": "string"}, "name": obj{"type": "string"},
 			"active": obj{"type": "boolean"}, "public": obj{"type": "boolean"}, "description": formattable, "statusExplanation": formattable,
-			"createdAt": dateTime, "updatedAt": dateTime, "_links": links("self")}},
+			"createdAt": dateTime, "updatedAt": dateTime, "_links": links("self"),
+			"_embedded": obj{"type": "object", "description": "Single representations and webhook payloads only", "properties": obj{"parent": ref("Project")}}}},
 		"ProjectCollection": collectionSchema("Project"),
 		"WorkPackage": obj{"type": "object", "required": []string{"_type", "id", "subject", "lockVersion", "_links"}, "properties": obj{
 			"_type": obj{"const": "WorkPackage"}, "id": obj{"type": "integer"}, "lockVersion": obj{"type": "integer"},
@@ -56,20 +57,26 @@ func trackerSchemas() obj {
 				"priority": ref("Priority"), "author": ref("User"), "assignee": ref("User")}}}},
 		"WorkPackageCollection": collectionSchema("WorkPackage"),
 		"Activity": obj{"type": "object", "required": []string{"_type", "id", "comment", "_links"}, "properties": obj{
-			"_type": obj{"const": "Activity::Comment"}, "id": obj{"type": "integer"}, "version": obj{"type": "integer"},
+			"_type": obj{"enum": []string{"Activity", "Activity::Comment"}, "description": "Activity::Comment when it carries a comment; Activity for a creation or change journal"},
+			"id":    obj{"type": "integer"}, "version": obj{"type": "integer"},
 			"comment": formattable, "details": obj{"type": "array", "items": formattable}, "internal": obj{"type": "boolean"},
-			"createdAt": dateTime, "updatedAt": dateTime, "_links": links("self", "workPackage", "user")}},
+			"createdAt": dateTime, "updatedAt": dateTime, "_links": links("self", "workPackage", "user"),
+			"_embedded": obj{"type": "object", "description": "Single representations and webhook payloads only", "properties": obj{"workPackage": ref("WorkPackage")}}}},
 		"ActivityCollection": collectionSchema("Activity"),
 		"TimeEntry": obj{"type": "object", "required": []string{"_type", "id", "hours", "spentOn", "_links"}, "properties": obj{
 			"_type": obj{"const": "TimeEntry"}, "id": obj{"type": "integer"}, "comment": formattable,
 			"spentOn": obj{"type": "string", "format": "date"}, "hours": obj{"type": "string", "format": "duration"}, "ongoing": obj{"type": "boolean"},
-			"createdAt": dateTime, "updatedAt": dateTime, "_links": links("self", "project", "user", "activity", "entity")}},
+			"createdAt": dateTime, "updatedAt": dateTime, "_links": links("self", "project", "user", "activity", "entity"),
+			"_embedded": obj{"type": "object", "description": "Single representations and webhook payloads only", "properties": obj{
+				"project": ref("Project"), "workPackage": ref("WorkPackage"), "user": ref("User")}}}},
 		"TimeEntryCollection": collectionSchema("TimeEntry"),
 		"Attachment": obj{"type": "object", "required": []string{"_type", "id", "fileName", "fileSize", "contentType", "digest", "_links"}, "properties": obj{
 			"_type": obj{"const": "Attachment"}, "id": obj{"type": "integer"}, "fileName": obj{"type": "string"}, "fileSize": obj{"type": "integer"},
 			"description": formattable, "status": obj{"type": "string"}, "contentType": obj{"type": "string"},
 			"digest":    obj{"type": "object", "properties": obj{"algorithm": obj{"type": "string"}, "hash": obj{"type": "string"}}},
-			"createdAt": dateTime, "_links": links("self", "container", "author", "downloadLocation")}},
+			"createdAt": dateTime, "_links": links("self", "container", "author", "downloadLocation"),
+			"_embedded": obj{"type": "object", "description": "Single representations and webhook payloads only", "properties": obj{
+				"container": ref("WorkPackage"), "author": ref("User")}}}},
 		"AttachmentCollection": collectionSchema("Attachment"),
 		"AttachmentUpload": obj{"type": "object", "required": []string{"file"}, "properties": obj{
 			"metadata": obj{"type": "string", "contentMediaType": "application/json", "contentSchema": obj{

@@ -139,8 +139,10 @@ func embedded(v tracker.WorkPackageView, viewer auth.User) hal.WorkPackageResour
 	return hal.WorkPackage(v, viewer, true)
 }
 
-// comment renders a comment (the same for every viewer).
-func comment(c tracker.CommentView, _ auth.User) hal.CommentResource { return hal.Comment(c) }
+// comment renders an activity for viewer.
+func comment(c tracker.CommentView, viewer auth.User) hal.CommentResource {
+	return hal.Activity(c, viewer)
+}
 
 // attachment loads an attachment's metadata.
 func (s *server) attachment(ctx context.Context, viewer auth.User, id int64) (tracker.AttachmentView, error) {
@@ -247,7 +249,7 @@ func (s *server) listActivities(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return collection(c, "/api/v3/work_packages/"+c.Params("id")+"/activities", mapSlice(comments, hal.Comment))
+	return collection(c, "/api/v3/work_packages/"+c.Params("id")+"/activities", mapSlice(comments, func(x tracker.CommentView) hal.CommentResource { return hal.Activity(x, currentUser(c)) }))
 }
 
 func (s *server) addComment(c *fiber.Ctx) error {
@@ -267,7 +269,7 @@ func (s *server) addComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return created(c, hal.Comment(cm))
+	return created(c, hal.Activity(cm, currentUser(c)))
 }
 
 // Time entries.

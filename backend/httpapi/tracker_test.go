@@ -171,11 +171,11 @@ func TestCommentsTimeEntriesAttachments(t *testing.T) {
 		{"project", "POST", "/api/v3/projects", `{"identifier":"demo","name":"Demo","public":true}`, "admin", nil, 201, nil, []string{outbox.ProjectCreated}},
 		{"work package", "POST", "/api/v3/work_packages", wpBody("Task", ""), "user", nil, 201, nil, []string{outbox.WorkPackageCreated}},
 
-		{"comment", "POST", "/api/v3/work_packages/1/activities", `{"comment":{"raw":"First\n\nSecond <b>"}}`, "user", nil, 201, []string{`"_type":"Activity::Comment"`, `"html":"<p class=\"op-uc-p\">First</p><p class=\"op-uc-p\">Second &lt;b&gt;</p>"`}, []string{outbox.CommentCreated}},
+		{"comment", "POST", "/api/v3/work_packages/1/activities", `{"comment":{"raw":"First\n\nSecond <b>"}}`, "user", nil, 201, []string{`"_type":"Activity::Comment"`, `"html":"<p class=\"op-uc-p\">First</p>\n<p class=\"op-uc-p\">Second &lt;b&gt;</p>"`}, []string{outbox.CommentCreated}},
 		{"blank comment", "POST", "/api/v3/work_packages/1/activities", `{"comment":{"raw":"  "}}`, "user", nil, 422, []string{`"attribute":"comment"`}, nil},
 		{"comment of the wrong shape", "POST", "/api/v3/work_packages/1/activities", `{"comment":"text"}`, "user", nil, 422, []string{"PropertyFormatError"}, nil},
 		{"comment on an unknown work package", "POST", "/api/v3/work_packages/9/activities", `{"comment":{"raw":"x"}}`, "user", nil, 404, nil, nil},
-		{"list comments", "GET", "/api/v3/work_packages/1/activities", "", "user", nil, 200, []string{`"total":1`, `"version":1`}, nil},
+		{"list comments", "GET", "/api/v3/work_packages/1/activities", "", "user", nil, 200, []string{`"total":2`, `"_type":"Activity","id":1000000001,"version":1`, `"_type":"Activity::Comment","id":1,"version":2`}, nil},
 		{"get comment", "GET", "/api/v3/activities/1", "", "user", nil, 200, []string{`"_type":"Activity::Comment"`}, nil},
 
 		{"log time", "POST", "/api/v3/time_entries", `{"hours":"PT1H30M","spentOn":"2026-11-27","comment":{"raw":"Review"},"_links":{"workPackage":{"href":"/api/v3/work_packages/1"}}}`, "user", nil, 201, []string{`"hours":"PT1H30M"`, `"project":{"href":"/api/v3/projects/1"`, `"user":{"href":"/api/v3/users/2"`}, []string{outbox.TimeEntryCreated}},

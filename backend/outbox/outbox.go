@@ -7,6 +7,8 @@ package outbox
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -75,6 +77,97 @@ func Record(ctx context.Context, st *store.Store, tx bun.Tx, e *Event) error {
 	}
 	for _, id := range hooks {
 		if _, err := st.TxExec(ctx, tx, DeliverySQL, id, e.ID, e.Name, created); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// batchRows bounds the rows of one multi-row INSERT: 100 events of 8
+// values stay far below SQLite's limit on bound parameters.
+const batchRows = 100
+
+// RecordMany inserts events that share a name and a project (the work
+// packages a project delete removes) inside tx, with their deliveries, in
+// multi-row inserts of at most batchRows rows: a project with thousands of
+// work packages costs tens of statements, not thousands.
+func RecordMany(ctx context.Context, st *store.Store, tx bun.Tx, events []*Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	rows, err := st.TxQuery(ctx, tx, SubscribersSQL, events[0].Name, events[0].ProjectID)
+	if err != nil {
+		return err
+	}
+	hooks, err := store.ScanInt64s(rows)
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(events); start += batchRows {
+		chunk := events[start:min(start+batchRows, len(events))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO events (name, resource_key, resource_id, project_id, actor_id, payload, actor, created_at) VALUES `)
+		args := make([]any, 0, 8*len(chunk))
+		for i, e := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?)")
+			var actor any
+			if e.Actor != nil {
+				actor = string(e.Actor)
+			}
+			args = append(args, e.Name, e.ResourceKey, e.ResourceID, e.ProjectID, e.ActorID, string(e.Payload), actor, store.Timestamp(e.CreatedAt))
+		}
+		q.WriteString(" RETURNING id")
+		rows, err := st.TxQuery(ctx, tx, q.String(), args...)
+		if err != nil {
+			return err
+		}
+		ids, err := store.ScanInt64s(rows)
+		if err != nil {
+			return err
+		}
+		if len(ids) != len(chunk) {
+			return fmt.Errorf("recorded %d of %d events", len(ids), len(chunk))
+		}
+		for i, id := range ids {
+			chunk[i].ID = id
+		}
+		if err := insertDeliveries(ctx, st, tx, hooks, chunk); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// insertDeliveries creates one delivery of each event for each of hooks, at
+// most batchRows rows per statement.
+func insertDeliveries(ctx context.Context, st *store.Store, tx bun.Tx, hooks []int64, events []*Event) error {
+	type pair struct {
+		hook int64
+		e    *Event
+	}
+	pairs := make([]pair, 0, len(hooks)*len(events))
+	for _, e := range events {
+		for _, h := range hooks {
+			pairs = append(pairs, pair{h, e})
+		}
+	}
+	for start := 0; start < len(pairs); start += batchRows {
+		chunk := pairs[start:min(start+batchRows, len(pairs))]
+		var q strings.Builder
+		q.WriteString(`INSERT INTO deliveries (webhook_id, event_id, event_name, status, attempts, next_attempt_at, created_at, updated_at) VALUES `)
+		args := make([]any, 0, 4*len(chunk))
+		for i, p := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, 'pending', 0, ?, ?, ?)")
+			created := store.Timestamp(p.e.CreatedAt)
+			args = append(args, p.hook, p.e.ID, p.e.Name, created, created, created)
+		}
+		if _, err := st.TxExec(ctx, tx, q.String(), args...); err != nil {
 			return err
 		}
 	}

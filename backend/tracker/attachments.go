@@ -86,7 +86,17 @@ func (s *Service) LoadAttachment(ctx context.Context, db bun.IDB, id int64, cont
 	if err != nil {
 		return AttachmentView{}, err
 	}
-	return views[0], nil
+	v := views[0]
+	if !content {
+		// The metadata's representation embeds its container; a download
+		// renders nothing.
+		wp, err := s.LoadWorkPackage(ctx, db, v.WorkPackageID)
+		if err != nil {
+			return AttachmentView{}, err
+		}
+		v.Full, v.WorkPackageView = true, &wp
+	}
+	return v, nil
 }
 
 func (s *Service) attachmentViews(ctx context.Context, db bun.IDB, rows []Attachment) ([]AttachmentView, error) {

@@ -1,7 +1,9 @@
 package tracker
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -27,7 +29,7 @@ func (s *Service) AddComment(ctx context.Context, viewer auth.User, workPackageI
 	var id int64
 	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var version int
-		if err := tx.NewSelect().Table("comments").ColumnExpr("coalesce(max(version), 0) + 1").Where("work_package_id = ?", workPackageID).Scan(ctx, &version); err != nil {
+		if err := tx.Tx.QueryRowContext(ctx, "SELECT "+nextVersionSQL, workPackageID).Scan(&version); err != nil {
 			return err
 		}
 		now := s.stamp()
@@ -47,14 +49,26 @@ func (s *Service) AddComment(ctx context.Context, viewer auth.User, workPackageI
 // LoadComment reads a comment with its author and work package through db.
 func (s *Service) LoadComment(ctx context.Context, db bun.IDB, id int64) (CommentView, error) {
 	var c Comment
-	if err := db.NewSelect().Model(&c).Where("id = ?", id).Scan(ctx); err != nil {
+	if id > JournalIDBase {
+		var j Journal
+		if err := db.NewSelect().Model(&j).Where("id = ?", id).Scan(ctx); err != nil {
+			return CommentView{}, notFound(err)
+		}
+		c = j.asComment()
+	} else if err := db.NewSelect().Model(&c).Where("id = ?", id).Scan(ctx); err != nil {
 		return CommentView{}, notFound(err)
 	}
 	views, err := s.commentViews(ctx, db, []Comment{c})
 	if err != nil {
 		return CommentView{}, err
 	}
-	return views[0], nil
+	v := views[0]
+	wp, err := s.LoadWorkPackage(ctx, db, v.WorkPackageID)
+	if err != nil {
+		return CommentView{}, err
+	}
+	v.Full, v.WorkPackageView = true, &wp
+	return v, nil
 }
 
 func (s *Service) commentViews(ctx context.Context, db bun.IDB, comments []Comment) ([]CommentView, error) {
@@ -87,20 +101,29 @@ func (s *Service) Comment(ctx context.Context, viewer auth.User, id int64) (Comm
 	if err != nil {
 		return c, err
 	}
-	if _, err := s.WorkPackage(ctx, viewer, c.WorkPackageID); err != nil {
-		return CommentView{}, err
+	if !canSee(viewer, c.WorkPackageView.Project) {
+		return CommentView{}, domain.ErrNotFound
 	}
 	return c, nil
 }
 
-// ListComments returns a work package's comments, oldest first.
+// ListComments returns a work package's activities: its journals (creation,
+// changes) and comments, in version order.
 func (s *Service) ListComments(ctx context.Context, viewer auth.User, workPackageID int64) ([]CommentView, error) {
 	if _, err := s.WorkPackage(ctx, viewer, workPackageID); err != nil {
 		return nil, err
 	}
 	var comments []Comment
-	if err := s.st.Read.NewSelect().Model(&comments).Where("work_package_id = ?", workPackageID).Order("id").Scan(ctx); err != nil {
+	if err := s.st.Read.NewSelect().Model(&comments).Where("work_package_id = ?", workPackageID).Scan(ctx); err != nil {
 		return nil, err
 	}
+	var journals []Journal
+	if err := s.st.Read.NewSelect().Model(&journals).Where("work_package_id = ?", workPackageID).Scan(ctx); err != nil {
+		return nil, err
+	}
+	for _, j := range journals {
+		comments = append(comments, j.asComment())
+	}
+	slices.SortFunc(comments, func(a, b Comment) int { return cmp.Or(cmp.Compare(a.Version, b.Version), cmp.Compare(a.ID, b.ID)) })
 	return s.commentViews(ctx, s.st.Read, comments)
 }

@@ -68,6 +68,8 @@ type Project struct {
 
 	// Parent is loaded for rendering; nil without a parent.
 	Parent *Project `bun:"-"`
+	// Full marks a single representation, which embeds its parent.
+	Full bool `bun:"-"`
 }
 
 // WorkPackage is a work package row.
@@ -105,7 +107,8 @@ type WorkPackageView struct {
 	SpentHours float64
 }
 
-// Comment is a comment on a work package (OpenProject's Activity::Comment).
+// Comment is a comment on a work package (OpenProject's Activity::Comment),
+// or a journal (Activity) read as one.
 type Comment struct {
 	bun.BaseModel `bun:"table:comments"`
 
@@ -116,7 +119,29 @@ type Comment struct {
 	Version       int       `bun:"version"`
 	CreatedAt     time.Time `bun:"created_at"`
 	UpdatedAt     time.Time `bun:"updated_at"`
+
+	// Details are a journal's changes as JSON (see Changes); a comment has
+	// none.
+	Details string `bun:"-"`
 }
+
+// Journal records a work package's creation or a change to it, with the
+// changed attributes (Details, JSON). Its id is above JournalIDBase, so it
+// never meets a comment's at /api/v3/activities/{id}; journals and comments
+// of a work package share one version sequence.
+type Journal struct {
+	bun.BaseModel `bun:"table:journals"`
+
+	ID            int64     `bun:"id,pk,autoincrement"`
+	WorkPackageID int64     `bun:"work_package_id"`
+	UserID        int64     `bun:"user_id"`
+	Version       int       `bun:"version"`
+	Details       string    `bun:"details"`
+	CreatedAt     time.Time `bun:"created_at"`
+}
+
+// JournalIDBase is where journal ids start (the migration seeds it).
+const JournalIDBase = 1_000_000_000
 
 // CommentView is a comment with its author and work package.
 type CommentView struct {
@@ -124,6 +149,10 @@ type CommentView struct {
 	User        auth.User
 	WorkPackage WorkPackage
 	ProjectID   int64
+	// Full is set on single loads, whose representation embeds the work
+	// package (WorkPackageView); lists leave both unset.
+	Full            bool
+	WorkPackageView *WorkPackageView
 }
 
 // TimeEntry is logged time.
@@ -147,6 +176,10 @@ type TimeEntryView struct {
 	Project     Project
 	WorkPackage *WorkPackage
 	User        auth.User
+	// Full is set on single loads, whose representation embeds what it
+	// links to (WorkPackageView when there is a work package).
+	Full            bool
+	WorkPackageView *WorkPackageView
 }
 
 // Attachment is a file attached to a work package.
@@ -171,4 +204,8 @@ type AttachmentView struct {
 	Author      auth.User
 	WorkPackage WorkPackage
 	ProjectID   int64
+	// Full is set on single loads, whose representation embeds the
+	// container (WorkPackageView).
+	Full            bool
+	WorkPackageView *WorkPackageView
 }

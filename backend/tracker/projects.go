@@ -106,6 +106,7 @@ func (s *Service) LoadProject(ctx context.Context, db bun.IDB, id int64) (Projec
 		return Project{}, domain.ErrNotFound
 	}
 	err := s.loadParents(ctx, db, ps)
+	ps[0].Full = true
 	return ps[0], err
 }
 
@@ -281,6 +282,9 @@ func (s *Service) DeleteProject(ctx context.Context, viewer auth.User, id int64)
 		if n > 0 {
 			return domain.Invalid("children", "The project has %d subprojects: delete or move them first.", n)
 		}
+		if err := s.recordWorkPackagesDeleted(ctx, tx, id, viewer); err != nil {
+			return err
+		}
 		payload, err := s.render(ctx, s, tx, outbox.KeyProject, id, nil)
 		if err != nil {
 			return err
@@ -293,4 +297,48 @@ func (s *Service) DeleteProject(ctx context.Context, viewer auth.User, id int64)
 		_, err = tx.NewDelete().Model((*Project)(nil)).Where("id = ?", id).Exec(ctx)
 		return err
 	})
+}
+
+// deletedBatch is how many work packages of a deleted project are loaded and
+// rendered at a time.
+const deletedBatch = 200
+
+// recordWorkPackagesDeleted records work_package:deleted, with the last
+// representation, for every work package of a project being deleted, before
+// the cascade removes them. Each batch costs a few reads and two multi-row
+// inserts, whatever its size.
+func (s *Service) recordWorkPackagesDeleted(ctx context.Context, tx bun.Tx, projectID int64, viewer auth.User) error {
+	actorJSON, err := s.render(ctx, s, tx, outbox.KeyActor, viewer.ID, &viewer)
+	if err != nil {
+		return fmt.Errorf("render the actor of a project delete: %w", err)
+	}
+	now := s.stamp()
+	pid, aid := projectID, viewer.ID
+	for after := int64(0); ; {
+		var rows []WorkPackage
+		if err := tx.NewSelect().Model(&rows).Where("project_id = ? AND id > ?", projectID, after).
+			Order("id").Limit(deletedBatch).Scan(ctx); err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		views, err := s.views(ctx, tx, rows)
+		if err != nil {
+			return err
+		}
+		events := make([]*outbox.Event, len(views))
+		for i := range views {
+			payload, err := s.render(ctx, s, tx, outbox.KeyWorkPackage, views[i].ID, &views[i])
+			if err != nil {
+				return fmt.Errorf("render work package %d for its event: %w", views[i].ID, err)
+			}
+			events[i] = &outbox.Event{Name: outbox.WorkPackageDeleted, ResourceKey: outbox.KeyWorkPackage, ResourceID: views[i].ID,
+				ProjectID: &pid, ActorID: &aid, Payload: payload, Actor: actorJSON, CreatedAt: now}
+		}
+		if err := outbox.RecordMany(ctx, s.st, tx, events); err != nil {
+			return err
+		}
+		after = rows[len(rows)-1].ID
+	}
 }

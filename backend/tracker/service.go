@@ -67,7 +67,7 @@ func New(ctx context.Context, st *store.Store, set *settings.Service, now func()
 	if err := st.Read.NewSelect().Model(&priorities).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load priorities: %w", err)
 	}
-	if err := st.PrepareWrites(ctx, append(outbox.Statements, insertWorkPackageSQL)...); err != nil {
+	if err := st.PrepareWrites(ctx, append(outbox.Statements, insertWorkPackageSQL, insertJournalSQL)...); err != nil {
 		return nil, fmt.Errorf("prepare statements: %w", err)
 	}
 	for _, x := range statuses {

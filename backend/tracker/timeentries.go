@@ -78,6 +78,7 @@ func (s *Service) timeEntryViews(ctx context.Context, db bun.IDB, rows []TimeEnt
 			if p, err = s.LoadProject(ctx, db, r.ProjectID); err != nil {
 				return nil, err
 			}
+			p.Full = false
 			projects[r.ProjectID] = p
 		}
 		v := TimeEntryView{TimeEntry: r, Project: p, User: users[r.UserID]}
@@ -102,7 +103,16 @@ func (s *Service) LoadTimeEntry(ctx context.Context, db bun.IDB, id int64) (Time
 	if err != nil {
 		return TimeEntryView{}, err
 	}
-	return views[0], nil
+	v := views[0]
+	v.Full = true
+	if v.WorkPackage != nil {
+		wp, err := s.LoadWorkPackage(ctx, db, v.WorkPackage.ID)
+		if err != nil {
+			return TimeEntryView{}, err
+		}
+		v.WorkPackageView = &wp
+	}
+	return v, nil
 }
 
 // TimeEntry returns a time entry viewer may see.

@@ -84,7 +84,7 @@ func (s *Service) ListWorkPackages(ctx context.Context, viewer auth.User, projec
 	if err != nil {
 		return nil, 0, err
 	}
-	views, err := s.views(ctx, s.st.Read, rows, false)
+	views, err := s.views(ctx, s.st.Read, rows)
 	return views, total, err
 }
 
@@ -100,9 +100,9 @@ func (s *Service) countWorkPackages(ctx context.Context, viewer auth.User, proje
 	return n, err
 }
 
-// views loads what the rows link to. spent adds the logged hours (single
-// representations only: it is a query per work package).
-func (s *Service) views(ctx context.Context, db bun.IDB, rows []WorkPackage, spent bool) ([]WorkPackageView, error) {
+// views loads what the rows link to, with the hours logged on each: one
+// query per kind of linked resource, whatever the number of rows.
+func (s *Service) views(ctx context.Context, db bun.IDB, rows []WorkPackage) ([]WorkPackageView, error) {
 	projectIDs := map[int64]bool{}
 	var userIDs []int64
 	for _, r := range rows {
@@ -139,14 +139,44 @@ func (s *Service) views(ctx context.Context, db bun.IDB, rows []WorkPackage, spe
 				v.Assignee = &u
 			}
 		}
-		if spent {
-			if err := db.NewSelect().Table("time_entries").ColumnExpr("CAST(coalesce(sum(hours), 0) AS REAL)").Where("work_package_id = ?", r.ID).Scan(ctx, &v.SpentHours); err != nil {
-				return nil, err
-			}
-		}
 		views[i] = v
 	}
+	spent, err := s.spentHours(ctx, db, rows)
+	if err != nil {
+		return nil, err
+	}
+	for i := range views {
+		views[i].SpentHours = spent[views[i].ID]
+	}
 	return views, nil
+}
+
+// spentRow is one work package's logged hours.
+type spentRow struct {
+	WorkPackageID int64   `bun:"work_package_id"`
+	Hours         float64 `bun:"hours"`
+}
+
+// spentHours sums the hours logged on each of rows, in one aggregate query.
+func (s *Service) spentHours(ctx context.Context, db bun.IDB, rows []WorkPackage) (map[int64]float64, error) {
+	out := make(map[int64]float64, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+	}
+	var sums []spentRow
+	q := db.NewSelect().Table("time_entries").ColumnExpr("work_package_id, CAST(sum(hours) AS REAL) AS hours").
+		Where("work_package_id IN (?)", bun.List(ids)).Group("work_package_id")
+	if err := s.scan(ctx, db, q, &sums); err != nil {
+		return nil, err
+	}
+	for _, x := range sums {
+		out[x.WorkPackageID] = x.Hours
+	}
+	return out, nil
 }
 
 // LoadWorkPackage reads a work package with what it links to, through db,
@@ -156,7 +186,7 @@ func (s *Service) LoadWorkPackage(ctx context.Context, db bun.IDB, id int64) (Wo
 	if err := db.NewSelect().Model(&wp).Where("id = ?", id).Scan(ctx); err != nil {
 		return WorkPackageView{}, notFound(err)
 	}
-	views, err := s.views(ctx, db, []WorkPackage{wp}, true)
+	views, err := s.views(ctx, db, []WorkPackage{wp})
 	if err != nil {
 		return WorkPackageView{}, err
 	}
@@ -343,6 +373,13 @@ func (s *Service) CreateWorkPackage(ctx context.Context, viewer auth.User, in Wo
 		if wp.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
+		known := names{projects: map[int64]string{wp.ProjectID: loaded.project.Name}, users: map[int64]auth.User{viewer.ID: viewer}}
+		for id, u := range loaded.users {
+			known.users[id] = u
+		}
+		if err := s.journal(ctx, tx, wp.ID, wp.AuthorID, s.workPackageChanges(WorkPackage{}, wp, known), store.Timestamp(wp.CreatedAt)); err != nil {
+			return err
+		}
 		// Everything the representation needs was loaded by the validation.
 		view = WorkPackageView{WorkPackage: wp, Project: *loaded.project, Type: s.types[wp.TypeID], Status: s.statuses[wp.StatusID],
 			Priority: s.priorities[wp.PriorityID], Author: viewer}
@@ -388,6 +425,7 @@ func (s *Service) UpdateWorkPackage(ctx context.Context, viewer auth.User, id in
 		if errs, _ := s.validateWorkPackage(ctx, tx, viewer, &wp, in, false); errs.Err() != nil {
 			return errs.Err()
 		}
+		before := wp
 		applyWorkPackage(&wp, in)
 		wp.UpdatedAt = s.stamp()
 		wp.LockVersion++
@@ -401,6 +439,13 @@ func (s *Service) UpdateWorkPackage(ctx context.Context, viewer auth.User, id in
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return domain.ErrConflict
+		}
+		n, err := s.journalNames(ctx, tx, before, wp, names{})
+		if err != nil {
+			return err
+		}
+		if err := s.journal(ctx, tx, wp.ID, viewer.ID, s.workPackageChanges(before, wp, n), store.Timestamp(wp.UpdatedAt)); err != nil {
+			return err
 		}
 		return s.record(ctx, tx, outbox.WorkPackageUpdated, outbox.KeyWorkPackage, wp.ID, wp.ProjectID, viewer)
 	})
