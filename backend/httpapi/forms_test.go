@@ -43,15 +43,6 @@ func formValidationErrors(t *testing.T, r resp) map[string]any {
 	return errs
 }
 
-func keys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 // rowCounts counts what a form must never write: tracker rows and events.
 func (e *env) rowCounts() map[string]int {
 	e.t.Helper()
@@ -423,7 +414,7 @@ func TestForms(t *testing.T) {
 			body := r.json(t)
 			if strings.HasSuffix(c.path, "/form") && r.status == 200 {
 				equal(t, "_type", body["_type"], "Form")
-				if got := keys(formValidationErrors(t, r)); strings.Join(got, ",") != strings.Join(c.errors, ",") {
+				if got := keysOf(formValidationErrors(t, r)); strings.Join(got, ",") != strings.Join(c.errors, ",") {
 					t.Errorf("validation errors on %v, want %v: %.600s", got, c.errors, r.body)
 				}
 				commit := ""
@@ -541,7 +532,7 @@ func TestFormsAgreeWithWrites(t *testing.T) {
 			if f.status != 200 {
 				t.Fatalf("form: %d %s", f.status, f.body)
 			}
-			formErrs := keys(formValidationErrors(t, f))
+			formErrs := keysOf(formValidationErrors(t, f))
 			w := e.do(c.method, c.write, body, c.as)
 			switch {
 			case w.status < 300 && len(formErrs) > 0:

@@ -306,8 +306,9 @@ func check(t *testing.T, schemas func(string) *jsonschema.Schema, op apiOperatio
 	}
 }
 
+// keysOf is m's keys, sorted.
 func keysOf(m map[string]any) []string {
-	var out []string
+	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
 	}

@@ -69,15 +69,6 @@ func allEvents() string {
 	return string(b)
 }
 
-func keys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // Every payload a receiver gets embeds the linked resources as the API's
 // single representation of that resource does, each a valid OpenProject
 // representation.
@@ -130,7 +121,7 @@ func TestWebhookPayloadsEmbedAsTheAPIDoes(t *testing.T) {
 			t.Errorf("%s payload has no _embedded: %v", action, res)
 			continue
 		}
-		got := keys(emb)
+		got := keysOf(emb)
 		switch {
 		case action == outbox.ProjectCreated && res["id"].(float64) == 2:
 			if fmt.Sprint(got) != "[parent]" {
@@ -166,8 +157,8 @@ func TestWebhookPayloadsEmbedAsTheAPIDoes(t *testing.T) {
 	} {
 		r := e.do("GET", path, "", bearer(e.adminTok))
 		emb, _ := r.json(t)["_embedded"].(map[string]any)
-		if fmt.Sprint(keys(emb)) != want {
-			t.Errorf("GET %s embeds %v, want %s", path, keys(emb), want)
+		if fmt.Sprint(keysOf(emb)) != want {
+			t.Errorf("GET %s embeds %v, want %s", path, keysOf(emb), want)
 		}
 	}
 	// Collections do not embed in their elements.

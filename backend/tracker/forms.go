@@ -131,7 +131,7 @@ func (s *Service) PreviewWorkPackage(ctx context.Context, viewer auth.User, id i
 	if creating && in.CreatedAt != nil {
 		wp.CreatedAt = in.CreatedAt.UTC().Truncate(time.Millisecond)
 	}
-	views, err := s.views(ctx, s.st.Read, []WorkPackage{wp}, !creating)
+	views, err := s.views(ctx, s.st.Read, []WorkPackage{wp})
 	if err != nil {
 		return WorkPackageView{}, nil, err
 	}
