@@ -228,12 +228,19 @@ func identifierForStatus(code int) string {
 func (s *server) finishBody(c *fiber.Ctx) error {
 	err := c.Next()
 	if rs := c.Context().RequestBodyStream(); rs != nil {
-		if _, derr := io.Copy(io.Discard, rs); derr != nil {
+		// Reading is bounded too: past maxDrain (a client that declares or
+		// sends more than any route takes, many times over) the connection
+		// is closed instead.
+		n, derr := io.CopyN(io.Discard, rs, maxDrain+1)
+		if derr != nil && derr != io.EOF || n > maxDrain || c.Request().Header.ContentLength() > maxDrain {
 			c.Set(fiber.HeaderConnection, "close")
 		}
 	}
 	return err
 }
+
+// maxDrain is how much of a refused or unread body finishBody reads.
+const maxDrain = 4 * maxUploadBody
 
 func (s *server) recoverPanic(c *fiber.Ctx) (err error) {
 	defer func() {

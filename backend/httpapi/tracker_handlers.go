@@ -323,6 +323,10 @@ func (s *server) addAttachment(c *fiber.Ctx) error {
 		return &domain.RequestError{Status: fiber.StatusUnsupportedMediaType, Identifier: "TypeNotSupported",
 			Message: "Attachments are uploaded as multipart/form-data with a \"metadata\" and a \"file\" part."}
 	}
+	// A user who may not attach is told so before the upload is read.
+	if err := s.Tracker.MayAttach(c.UserContext(), currentUser(c), id); err != nil {
+		return err
+	}
 	body, err := bodyReader(c, maxUploadBody)
 	if err != nil {
 		return err

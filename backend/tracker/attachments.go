@@ -30,6 +30,17 @@ type NewAttachment struct {
 	Content     []byte
 }
 
+// MayAttach reports, as the error AddAttachment would give, whether viewer
+// may attach files to the work package: the HTTP shell asks before it reads
+// an upload of up to 16 MiB.
+func (s *Service) MayAttach(ctx context.Context, viewer auth.User, workPackageID int64) error {
+	v, err := s.WorkPackage(ctx, viewer, workPackageID)
+	if err != nil {
+		return err
+	}
+	return mayChangeWorkPackage(viewer, v.WorkPackage, "attach files to")
+}
+
 // AddAttachment attaches a file to a work package (one its author or
 // assignee may change, or any for an administrator).
 func (s *Service) AddAttachment(ctx context.Context, viewer auth.User, workPackageID int64, in NewAttachment) (AttachmentView, error) {
