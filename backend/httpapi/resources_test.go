@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/hookpost/hookpost/backend/outbox"
@@ -181,7 +182,8 @@ func TestEditComment(t *testing.T) {
 	e.run(t, []scenario{
 		{"project", "POST", "/api/v3/projects", `{"identifier":"demo","name":"Demo","public":true}`, "admin", nil, 201, nil, []string{outbox.ProjectCreated}},
 		{"work package", "POST", "/api/v3/work_packages", wpBody("Task", ""), "admin", nil, 201, nil, []string{outbox.WorkPackageCreated}},
-		{"comment", "POST", "/api/v3/work_packages/1/activities", `{"comment":{"raw":"Frist"}}`, "user", nil, 201, nil, []string{outbox.CommentCreated}},
+		{"comment", "POST", "/api/v3/work_packages/1/activities", `{"comment":{"raw":"Frist"}}`, "user", nil, 201, []string{`"update":{"href":"/api/v3/activities/1","method":"patch"}`}, []string{outbox.CommentCreated}},
+		{"someone else reads it without the update link", "GET", "/api/v3/activities/1", "", "", []string{bearer(otherTok)}, 200, []string{`"user":{"href":"/api/v3/users/2"`}, nil},
 		{"edit by its author", "PATCH", "/api/v3/activities/1", `{"comment":{"raw":"First"}}`, "user", nil, 200, []string{`"_type":"Activity::Comment"`, `"raw":"First"`, `"updatedAt":`}, []string{outbox.CommentUpdated}},
 		{"edit by someone else", "PATCH", "/api/v3/activities/1", `{"comment":{"raw":"Mine now"}}`, "", []string{bearer(otherTok)}, 403, []string{"MissingPermission"}, nil},
 		{"edit by an administrator", "PATCH", "/api/v3/activities/1", `{"comment":{"raw":"First!"}}`, "admin", nil, 200, []string{`"raw":"First!"`}, []string{outbox.CommentUpdated}},
@@ -189,5 +191,10 @@ func TestEditComment(t *testing.T) {
 		{"without a comment", "PATCH", "/api/v3/activities/1", `{}`, "user", nil, 422, []string{`"attribute":"comment"`}, nil},
 		{"an unknown comment", "PATCH", "/api/v3/activities/9", `{"comment":{"raw":"x"}}`, "admin", nil, 404, nil, nil},
 		{"the edit is kept", "GET", "/api/v3/work_packages/1/activities", "", "user", nil, 200, []string{`"raw":"First!"`, `"total":1`}, nil},
+		{"an administrator may edit it from the list", "GET", "/api/v3/work_packages/1/activities", "", "admin", nil, 200, []string{`"update":{"href":"/api/v3/activities/1","method":"patch"}`}, nil},
 	})
+	// The update link is advertised only where it answers.
+	if r := e.do("GET", "/api/v3/activities/1", "", bearer(otherTok)); r.status != 200 || strings.Contains(r.body, `"update":{`) {
+		t.Errorf("someone else's comment: %d, update link advertised: %s", r.status, r.body)
+	}
 }

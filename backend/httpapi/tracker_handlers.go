@@ -139,8 +139,11 @@ func embedded(v tracker.WorkPackageView, viewer auth.User) hal.WorkPackageResour
 	return hal.WorkPackage(v, viewer, true)
 }
 
-// comment renders a comment (the same for every viewer).
-func comment(c tracker.CommentView, _ auth.User) hal.CommentResource { return hal.Comment(c) }
+// comment renders a comment for viewer (with its update link when viewer
+// may edit it).
+func comment(c tracker.CommentView, viewer auth.User) hal.CommentResource {
+	return hal.CommentFor(c, viewer)
+}
 
 // attachment loads an attachment's metadata.
 func (s *server) attachment(ctx context.Context, viewer auth.User, id int64) (tracker.AttachmentView, error) {
@@ -248,7 +251,9 @@ func (s *server) listActivities(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return collection(c, "/api/v3/work_packages/"+c.Params("id")+"/activities", mapSlice(comments, hal.Comment))
+	viewer := currentUser(c)
+	elems := mapSlice(comments, func(x tracker.CommentView) hal.CommentResource { return comment(x, viewer) })
+	return collection(c, "/api/v3/work_packages/"+c.Params("id")+"/activities", elems)
 }
 
 func (s *server) addComment(c *fiber.Ctx) error {
@@ -268,7 +273,7 @@ func (s *server) addComment(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return created(c, hal.Comment(cm))
+	return created(c, comment(cm, currentUser(c)))
 }
 
 // Time entries.
