@@ -14,6 +14,7 @@ import (
 
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/dispatch"
+	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
 	"github.com/hookpost/hookpost/backend/webhooks"
@@ -131,7 +132,7 @@ func TestBindingsShareServicesAndErrors(t *testing.T) {
 	if err := b.DeleteWebhook(w.ID); err != nil {
 		t.Fatal(err)
 	}
-	if len(b.EventCatalogue()) != 5 {
+	if len(b.EventCatalogue()) != len(outbox.Catalogue) || b.EventCatalogue()[0].Resource != "project" {
 		t.Fatal("event catalogue")
 	}
 }

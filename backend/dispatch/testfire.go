@@ -78,7 +78,8 @@ func (d *Dispatcher) TestFire(ctx context.Context, webhookID int64, event string
 // instance yet.
 func placeholder(key string) json.RawMessage {
 	types := map[string]string{outbox.KeyProject: "Project", outbox.KeyWorkPackage: "WorkPackage",
-		outbox.KeyActivity: "Activity::Comment", outbox.KeyTimeEntry: "TimeEntry", outbox.KeyAttachment: "Attachment"}
+		outbox.KeyActivity: "Activity::Comment", outbox.KeyTimeEntry: "TimeEntry", outbox.KeyAttachment: "Attachment",
+		outbox.KeyRelation: "Relation"}
 	body, _ := json.Marshal(map[string]any{"_type": types[key], "id": 0, "_links": map[string]any{"self": map[string]any{"href": nil}},
 		"_hookpost": map[string]string{"sample": fmt.Sprintf("No %s exists yet; this is a placeholder for a test delivery.", types[key])}})
 	return body

@@ -100,6 +100,9 @@ func FuzzHALBodies(f *testing.F) {
 		if _, err := ParseTimeEntry(data); err != nil {
 			bodyError(t, data, err)
 		}
+		if _, err := ParseRelation(data); err != nil {
+			bodyError(t, data, err)
+		}
 		text, err := ParseComment(data)
 		if err != nil {
 			bodyError(t, data, err)

@@ -229,6 +229,8 @@ type FieldSpec struct {
 	// MaxLength bounds a string or a formattable's raw text, in characters.
 	MaxLength int
 	Pattern   string
+	// Enum lists the values a string may take.
+	Enum []string
 	// Minimum and Maximum bound an integer when Bounded.
 	Bounded          bool
 	Minimum, Maximum int
@@ -262,7 +264,11 @@ func (f field[In]) between(min, max int) field[In] {
 	f.Bounded, f.Minimum, f.Maximum = true, min, max
 	return f
 }
-func (f field[In]) maxLength(n int) field[In]    { f.MaxLength = n; return f }
+func (f field[In]) maxLength(n int) field[In] { f.MaxLength = n; return f }
+func (f field[In]) oneOf(values ...string) field[In] {
+	f.Enum = values
+	return f
+}
 func spec(name string, kind FieldKind) FieldSpec { return FieldSpec{Name: name, Kind: kind} }
 func nullable(name string, kind FieldKind) FieldSpec {
 	return FieldSpec{Name: name, Kind: kind, Nullable: true}
@@ -275,6 +281,21 @@ func str[In any](name string, set func(*In, *string)) field[In] {
 	return field[In]{spec(name, KindString), func(b *body, in *In) {
 		if v := b.str(name); v != nil {
 			set(in, v)
+		}
+	}}
+}
+
+// optStr reads a string that null clears.
+func optStr[In any](name string, set func(*In, tracker.Opt[string])) field[In] {
+	return field[In]{nullable(name, KindString), func(b *body, in *In) {
+		raw, ok := b.props[name]
+		if !ok {
+			return
+		}
+		if isNull(raw) {
+			set(in, tracker.Opt[string]{Set: true})
+		} else if v := b.str(name); v != nil {
+			set(in, tracker.Opt[string]{Set: true, Value: v})
 		}
 	}}
 }
@@ -408,6 +429,7 @@ type (
 	projectIn   = tracker.ProjectInput
 	workIn      = tracker.WorkPackageInput
 	timeIn      = tracker.TimeEntryInput
+	relationIn  = tracker.RelationInput
 	commentBody struct{ Comment *string }
 )
 
@@ -459,10 +481,52 @@ var timeEntryForm = fields(one(
 	link("project", projectsHref, false, func(in *timeIn, v tracker.Opt[int64]) { in.ProjectID = v.Value }),
 	link("user", usersHref, false, func(in *timeIn, v tracker.Opt[int64]) { in.UserID = v.Value }).
 		describe("Yourself; administrators may log time for other users."),
+	activityLink(func(in *timeIn, v tracker.Opt[int64]) { in.ActivityID = v }).
+		describe("On create, left out or null: the default activity (Management). /api/v3/time_entries/activity/{id} is read too."),
 ), readOnly(func(in *timeIn) *[]string { return &in.ReadOnly }, "updatedAt"))
 
+// activitiesHref is where time entry activities are: OpenProject links them
+// there, while its documentation names /api/v3/time_entries/activity/{id};
+// both answer, and a write may link either.
+const activitiesHref = "/api/v3/time_entries/activities/"
+
+const activityDocHref = "/api/v3/time_entries/activity/"
+
+// activityLink reads _links.activity under either of its paths.
+func activityLink(set func(*timeIn, tracker.Opt[int64])) field[timeIn] {
+	f := link("activity", activitiesHref, true, set)
+	read := f.read
+	f.read = func(b *body, in *timeIn) {
+		var l struct {
+			Href *string `json:"href"`
+		}
+		if raw, ok := b.links["activity"]; ok && json.Unmarshal(raw, &l) == nil && l.Href != nil {
+			if rest, ok := strings.CutPrefix(*l.Href, activityDocHref); ok {
+				b.links["activity"], _ = json.Marshal(map[string]string{"href": activitiesHref + rest})
+			}
+		}
+		read(b, in)
+	}
+	return f
+}
+
 var commentForm = fields(one(
-	formattable("comment", func(in *commentBody, v *string) { in.Comment = v }).onCreate().maxLength(tracker.MaxCommentLength),
+	formattable("comment", func(in *commentBody, v *string) { in.Comment = v }).onCreate().onUpdate().maxLength(tracker.MaxCommentLength).
+		describe("On PATCH /api/v3/activities/{id}: the new text; only its author or an administrator may edit a comment."),
+))
+
+const workPackagesHref = "/api/v3/work_packages/"
+
+var relationForm = fields(one(
+	str("type", func(in *relationIn, v *string) { in.Type = v }).onCreate().oneOf(tracker.RelationTypes...).
+		describe("As read from the work package it is created on; follows, duplicated, blocked, partof and required are stored as their reverse (\"A follows B\" reads back as \"B precedes A\")."),
+	optStr("description", func(in *relationIn, v tracker.Opt[string]) { in.Description = v }).maxLength(tracker.MaxRelationDescriptionLength),
+	optInteger("lag", func(in *relationIn, v tracker.Opt[int]) { in.Lag = v }).between(0, tracker.MaxRelationLag).
+		describe("Days between the end of the preceding work package and the start of the following one; precedes and follows only (0 when left out)."),
+	link("to", workPackagesHref, false, func(in *relationIn, v tracker.Opt[int64]) { in.ToID = v.Value }).onCreate().
+		describe("The other work package, visible to you, not this one and not already related to it; on creation only (422 PropertyIsReadOnly on PATCH)."),
+	link("from", workPackagesHref, false, func(in *relationIn, v tracker.Opt[int64]) { in.FromID = v.Value }).
+		describe("On creation, this work package or left out; never changed (422 PropertyIsReadOnly on PATCH)."),
 ))
 
 // Form is a HAL write body's field table as the OpenAPI document reads it.
@@ -479,7 +543,8 @@ func Forms() []Form {
 		{"Project", projectForm.specs(), true},
 		{"WorkPackage", workPackageForm.specs(), true},
 		{"TimeEntry", timeEntryForm.specs(), true},
-		{"Comment", commentForm.specs(), false},
+		{"Comment", commentForm.specs(), true},
+		{"Relation", relationForm.specs(), true},
 	}
 }
 
@@ -493,6 +558,17 @@ func ParseWorkPackage(data []byte) (tracker.WorkPackageInput, error) {
 
 // ParseTimeEntry reads a time entry create or update body.
 func ParseTimeEntry(data []byte) (tracker.TimeEntryInput, error) { return timeEntryForm.parse(data) }
+
+// ParseCommentPatch reads a comment edit: {"comment": {"raw": "..."}}; nil
+// when it holds no comment (the service says so once it knows the comment
+// exists and may be edited).
+func ParseCommentPatch(data []byte) (*string, error) {
+	in, err := commentForm.parse(data)
+	return in.Comment, err
+}
+
+// ParseRelation reads a relation create or update body.
+func ParseRelation(data []byte) (tracker.RelationInput, error) { return relationForm.parse(data) }
 
 // ParseComment reads a comment body: {"comment": {"raw": "..."}}.
 func ParseComment(data []byte) (string, error) {

@@ -126,7 +126,7 @@ func Project(p tracker.Project, viewer auth.User) ProjectResource {
 		Description: Markdown(p.Description), StatusExplanation: Markdown(""), CreatedAt: DateTime(p.CreatedAt), UpdatedAt: DateTime(p.UpdatedAt),
 		Links: ProjectLinks{Self: Titled(self, p.Name), CreateWorkPackage: Action(self+"/work_packages/form", "post"),
 			CreateWorkPackageImmediately: Action(self+"/work_packages", "post"), Categories: Href(self + "/categories"),
-			Types: Href("/api/v3/types"), Versions: Null(), Memberships: Null(), WorkPackages: Href(self + "/work_packages"),
+			Types: Href(self + "/types"), Versions: Null(), Memberships: Null(), WorkPackages: Href(self + "/work_packages"),
 			Parent: Null(), Status: Null(), Ancestors: []Link{}, Storages: []Link{}}}
 	if p.Parent != nil {
 		r.Links.Parent = Titled("/api/v3/projects/"+itoa(p.Parent.ID), p.Parent.Name)
@@ -196,6 +196,8 @@ type WorkPackageLinks struct {
 	Category          *Link  `json:"category"`
 	Ancestors         []Link `json:"ancestors"`
 	Children          []Link `json:"children"`
+	Relations         *Link  `json:"relations"`
+	AddRelation       *Link  `json:"addRelation"`
 }
 
 // WorkPackageEmbedded are the resources a work package embeds.
@@ -224,6 +226,10 @@ func WorkPackage(v tracker.WorkPackageView, viewer auth.User, embed bool) WorkPa
 	if v.Assignee != nil {
 		assignee = Titled("/api/v3/users/"+itoa(v.Assignee.ID), v.Assignee.Name())
 	}
+	category := Null()
+	if v.Category != nil {
+		category = Titled("/api/v3/categories/"+itoa(v.Category.ID), v.Category.Name)
+	}
 	r.Links = WorkPackageLinks{
 		Self:              Titled(self, v.Subject),
 		Schema:            Href("/api/v3/work_packages/schemas/" + itoa(v.ProjectID) + "-" + itoa(v.TypeID)),
@@ -245,13 +251,18 @@ func WorkPackage(v tracker.WorkPackageView, viewer auth.User, embed bool) WorkPa
 		Responsible:       Null(),
 		Parent:            Null(),
 		Version:           Null(),
-		Category:          Null(),
+		Category:          category,
 		Ancestors:         []Link{},
 		Children:          []Link{},
+		Relations:         Titled(self+"/relations", "Show relations"),
+		AddRelation:       Action(self+"/relations", "post"),
 	}
 	if !tracker.MayChangeWorkPackage(viewer, v.WorkPackage) {
 		// Every advertised link answers (SPEC §3): these would be a 403.
 		r.Links.Update, r.Links.UpdateImmediately, r.Links.Delete, r.Links.AddAttachment = Null(), Null(), Null(), Null()
+		// Relating it to one of their own work packages is still allowed;
+		// the action is advertised only where it always answers.
+		r.Links.AddRelation = Null()
 	}
 	if embed {
 		project := v.Project
@@ -302,6 +313,11 @@ func Activity(c tracker.CommentView, viewer auth.User) CommentResource {
 	if c.Comment.Comment == "" {
 		r.Type = "Activity"
 	}
+	// A comment (not a journal) offers OpenProject's update link to those who
+	// may edit it: its author or an administrator.
+	if c.ID <= tracker.JournalIDBase && tracker.MayEditComment(viewer, c.Comment) {
+		r.Links["update"] = Action("/api/v3/activities/"+itoa(c.ID), "patch")
+	}
 	if c.Full && c.WorkPackageView != nil {
 		r.Embedded = &CommentEmbedded{WorkPackage: WorkPackage(*c.WorkPackageView, viewer, false)}
 	}
@@ -337,10 +353,14 @@ func TimeEntry(t tracker.TimeEntryView, viewer auth.User) TimeEntryResource {
 		wp = Titled("/api/v3/work_packages/"+itoa(t.WorkPackage.ID), t.WorkPackage.Subject)
 		entity = wp
 	}
+	activity := Null()
+	if t.Activity != nil {
+		activity = Titled(activitiesHref+itoa(t.Activity.ID), t.Activity.Name)
+	}
 	links := Links{
 		"self": Href(self), "project": Titled("/api/v3/projects/"+itoa(t.ProjectID), t.Project.Name),
 		"workPackage": wp, "entity": entity, "user": Titled("/api/v3/users/"+itoa(t.UserID), t.User.Name()),
-		"activity": Null(), "schema": Href("/api/v3/time_entries/schema"),
+		"activity": activity, "schema": Href("/api/v3/time_entries/schema"),
 	}
 	if viewer.Admin || viewer.ID == t.UserID {
 		links["updateImmediately"] = Action(self, "patch")
@@ -442,6 +462,12 @@ func EventPayload(ctx context.Context, svc *tracker.Service, db bun.IDB, key str
 				return nil, err
 			}
 			v = Attachment(a, EventViewer)
+		case outbox.KeyRelation:
+			r, err := svc.LoadRelation(ctx, db, id)
+			if err != nil {
+				return nil, err
+			}
+			v = Relation(r, EventViewer, true)
 		case outbox.KeyActor:
 			u, ok := preloaded.(*auth.User)
 			if !ok {

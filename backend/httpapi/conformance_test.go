@@ -132,7 +132,12 @@ func (e *env) seed() {
 	mustCreate("/api/v3/projects", `{"identifier":"sub","name":"Sub","_links":{"parent":{"href":"/api/v3/projects/1"}}}`)
 	mustCreate("/api/v3/work_packages", `{"subject":"Write docs","description":{"raw":"Line one\n\nLine two"},"startDate":"2026-11-01","dueDate":"2026-11-20","estimatedTime":"PT10H30M","percentageDone":40,"_links":{"project":{"href":"/api/v3/projects/1"},"assignee":{"href":"/api/v3/users/2"},"status":{"href":"/api/v3/statuses/7"},"type":{"href":"/api/v3/types/7"},"priority":{"href":"/api/v3/priorities/3"}}}`)
 	mustCreate("/api/v3/work_packages/1/activities", `{"comment":{"raw":"Looks good"}}`)
-	mustCreate("/api/v3/time_entries", `{"hours":"PT2H","spentOn":"2026-11-27","comment":{"raw":"Review"},"_links":{"workPackage":{"href":"/api/v3/work_packages/1"}}}`)
+	mustCreate("/api/v3/time_entries", `{"hours":"PT2H","spentOn":"2026-11-27","comment":{"raw":"Review"},"_links":{"workPackage":{"href":"/api/v3/work_packages/1"},"activity":{"href":"/api/v3/time_entries/activities/3"}}}`)
+	mustCreate("/api/v3/work_packages", `{"subject":"Review docs","_links":{"project":{"href":"/api/v3/projects/1"}}}`)
+	mustCreate("/api/v3/work_packages/2/relations", `{"type":"follows","lag":1,"description":"Once written","_links":{"to":{"href":"/api/v3/work_packages/1"}}}`)
+	if _, err := e.tracker.CreateCategory(context.Background(), e.admin, 1, "Documentation", &e.user.ID); err != nil {
+		e.t.Fatal(err)
+	}
 	if r := e.upload(1, "notes.txt", []byte("hello"), e.adminTok); r.status != 201 {
 		e.t.Fatalf("upload: %d %s", r.status, r.body)
 	}
@@ -174,6 +179,10 @@ func TestConformanceWithOpenProjectSchemas(t *testing.T) {
 		{"/api/v3/statuses/1", "status_model"},
 		{"/api/v3/types/1", "type_model"},
 		{"/api/v3/priorities/1", "priority_model"},
+		{"/api/v3/time_entries/activities/3", "time_entry_activity_model"},
+		{"/api/v3/time_entries/activity/1", "time_entry_activity_model"},
+		{"/api/v3/categories/1", "category_model"},
+		{"/api/v3/relations/1", "relation_read_model"},
 	}
 	for _, s := range singles {
 		r := e.do("GET", s.path, "", admin)
@@ -228,6 +237,12 @@ func TestConformanceWithOpenProjectSchemas(t *testing.T) {
 		{"/api/v3/statuses", "status_model"},
 		{"/api/v3/types", "type_model"},
 		{"/api/v3/priorities", "priority_model"},
+		{"/api/v3/projects/1/types", "type_model"},
+		{"/api/v3/projects/1/categories", "category_model"},
+		{"/api/v3/principals", "user_model"},
+		{"/api/v3/projects/1/available_assignees", "user_model"},
+		{"/api/v3/relations", "relation_read_model"},
+		{"/api/v3/work_packages/1/relations", "relation_read_model"},
 	}
 	for _, c := range collections {
 		r := e.do("GET", c.path, "", admin)
@@ -249,6 +264,27 @@ func TestConformanceWithOpenProjectSchemas(t *testing.T) {
 		}
 	}
 	conforms(t, schema("attachments_model"), "attachments", []byte(e.do("GET", "/api/v3/work_packages/1/attachments", "", admin).body))
+	for path, name := range map[string]string{
+		"/api/v3/projects/1/types": "types_by_project_model", "/api/v3/projects/1/categories": "categories_by_project_model",
+		// principal_collection_model's group_model does not compile (its
+		// members' items are a list): the page, and each user above.
+		"/api/v3/principals": "offset_paginated_collection_model", "/api/v3/projects/1/available_assignees": "available_assignees_model",
+		"/api/v3/relations": "relation_collection_model", "/api/v3/work_packages/1/relations": "relation_collection_model",
+	} {
+		conforms(t, schema(name), path, []byte(e.do("GET", path, "", admin).body))
+	}
+	// The embedded work packages of a relation are full representations.
+	var relation struct {
+		Embedded map[string]json.RawMessage `json:"_embedded"`
+	}
+	_ = json.Unmarshal([]byte(e.do("GET", "/api/v3/relations/1", "", admin).body), &relation)
+	for _, end := range []string{"from", "to"} {
+		if relation.Embedded[end] == nil {
+			t.Errorf("relation does not embed %s", end)
+			continue
+		}
+		conforms(t, schema("work_package_model"), "embedded "+end, relation.Embedded[end])
+	}
 
 	errorsToCheck := []struct{ method, path, body string }{
 		{"GET", "/api/v3/work_packages/999", ""},
@@ -275,7 +311,8 @@ func TestConformanceWithOpenProjectSchemas(t *testing.T) {
 		t.Fatalf("events: %d %v", len(events), err)
 	}
 	byKey := map[string]string{outbox.KeyProject: "project_model", outbox.KeyWorkPackage: "work_package_model",
-		outbox.KeyActivity: "activity_model", outbox.KeyTimeEntry: "time_entry_model", outbox.KeyAttachment: "attachment_model"}
+		outbox.KeyActivity: "activity_model", outbox.KeyTimeEntry: "time_entry_model", outbox.KeyAttachment: "attachment_model",
+		outbox.KeyRelation: "relation_read_model"}
 	for _, ev := range events {
 		conforms(t, schema(byKey[ev.ResourceKey]), "payload of "+ev.Name, ev.Payload)
 		if !strings.Contains(string(ev.Payload), `"_embedded"`) {

@@ -125,7 +125,7 @@ func buildOpenAPI(routes []route, version string) ([]byte, []byte, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, group := range []obj{webhookSchemas(), trackerSchemas(), halWriteSchemas(), formSchemas(), reflected, live} {
+	for _, group := range []obj{webhookSchemas(), trackerSchemas(), resourceSchemas(), halWriteSchemas(), formSchemas(), reflected, live} {
 		for name, schema := range group {
 			schemas[name] = schema
 		}

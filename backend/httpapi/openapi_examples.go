@@ -50,5 +50,10 @@ var requestExamples = map[string]any{
 	"TimeEntryCreate": obj{"hours": "PT1H30M", "spentOn": "2026-11-28",
 		"comment": obj{"raw": "Code review"},
 		"_links":  obj{"workPackage": obj{"href": "/api/v3/work_packages/1"}}},
-	"TimeEntryPatch": obj{"hours": "PT2H", "comment": obj{"raw": "Code review and fixes"}},
+	"TimeEntryPatch": obj{"hours": "PT2H", "comment": obj{"raw": "Code review and fixes"},
+		"_links": obj{"activity": obj{"href": "/api/v3/time_entries/activities/3"}}},
+	"CommentPatch": obj{"comment": obj{"raw": "Deployed to *staging* and *production*."}},
+	"RelationCreate": obj{"type": "follows", "lag": 2, "description": "Publish once the notes are written.",
+		"_links": obj{"to": obj{"href": "/api/v3/work_packages/1"}}},
+	"RelationPatch": obj{"description": "Publish once the notes are reviewed."},
 }

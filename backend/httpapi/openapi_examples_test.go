@@ -89,6 +89,9 @@ func TestRequestExamples(t *testing.T) {
 	send("POST", "/api/v3/work_packages/1/activities", "CommentCreate")
 	entry := strconv.Itoa(int(send("POST", "/api/v3/time_entries", "TimeEntryCreate")["id"].(float64)))
 	send("PATCH", "/api/v3/time_entries/"+entry, "TimeEntryPatch")
+	send("PATCH", "/api/v3/activities/1", "CommentPatch")
+	relation := strconv.Itoa(int(send("POST", "/api/v3/work_packages/"+wp+"/relations", "RelationCreate")["id"].(float64)))
+	send("PATCH", "/api/v3/relations/"+relation, "RelationPatch")
 
 	var unsent []string
 	for name := range requestExamples {

@@ -397,6 +397,9 @@ func fieldSchema(f hal.FieldSpec) obj {
 	if f.Pattern != "" {
 		s["pattern"] = f.Pattern
 	}
+	if len(f.Enum) > 0 {
+		s["enum"] = f.Enum
+	}
 	if f.Bounded {
 		s["minimum"], s["maximum"] = f.Minimum, f.Maximum
 	}

@@ -348,6 +348,14 @@ func TestOpenAPIAgreesWithValidation(t *testing.T) {
 			return map[string]any{"hours": "PT1H", "spentOn": "2026-11-27", "_links": link("workPackage", "/api/v3/work_packages/1")}
 		},
 		"POST /api/v3/time_entries/:id/form": func() map[string]any { return map[string]any{"hours": "PT2H"} },
+		"PATCH /api/v3/activities/:id":       func() map[string]any { return map[string]any{"comment": map[string]any{"raw": "edited"}} },
+		// Two work packages are related once: each probe relates a new one.
+		"POST /api/v3/work_packages/:id/relations": func() map[string]any {
+			r := e.do("POST", "/api/v3/work_packages", `{"subject":"Related","_links":{"project":{"href":"/api/v3/projects/1"}}}`, admin)
+			id, _ := r.json(t)["id"].(float64)
+			return map[string]any{"type": "relates", "_links": link("to", fmt.Sprintf("/api/v3/work_packages/%d", int(id)))}
+		},
+		"PATCH /api/v3/relations/:id": func() map[string]any { return map[string]any{"description": "d"} },
 	}
 	seq := 0
 	for _, r := range e.routes() {

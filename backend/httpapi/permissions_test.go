@@ -23,6 +23,8 @@ type permFixture struct {
 	privateWP       int64 // in the private project
 	authorTime      int64 // the author's time entry, on wpOwnTime
 	attachment      int64 // uploaded by the author to wp
+	comment         int64 // the author's, on wp
+	relation        int64 // wp relates to wpOthersTime, by the author
 }
 
 // permUsers are the roles of SPEC §3's rules.
@@ -80,6 +82,10 @@ func (u *permUsers) fixture(t *testing.T) permFixture {
 	f.privateWP = must(hidden.ID, err)
 	a, err := tr.AddAttachment(ctx, u.author, f.wp, tracker.NewAttachment{FileName: "notes.txt", Content: []byte("hello")})
 	f.attachment = must(a.ID, err)
+	c, err := tr.AddComment(ctx, u.author, f.wp, "Hello")
+	f.comment = must(c.ID, err)
+	r, err := tr.CreateRelation(ctx, u.author, f.wp, tracker.RelationInput{Type: ptr("relates"), ToID: &f.wpOthersTime})
+	f.relation = must(r.ID, err)
 	return f
 }
 
@@ -88,7 +94,7 @@ func (u *permUsers) fixture(t *testing.T) permFixture {
 func (e *env) snapshot(t *testing.T) string {
 	t.Helper()
 	var out []string
-	for _, table := range []string{"projects", "work_packages", "work_package_counts", "comments", "time_entries", "attachments", "events", "deliveries"} {
+	for _, table := range []string{"projects", "work_packages", "work_package_counts", "comments", "time_entries", "attachments", "relations", "events", "deliveries"} {
 		var rows []map[string]any
 		if err := e.store.Read.NewSelect().TableExpr(table).Scan(context.Background(), &rows); err != nil {
 			t.Fatalf("snapshot %s: %v", table, err)
@@ -260,6 +266,31 @@ func TestPermissionsPerRoleAndRoute(t *testing.T) {
 		{name: "delete the author's attachment", method: "DELETE", url: permURL("/api/v3/attachments/%d", func(f permFixture) int64 { return f.attachment }),
 			want: map[string]int{"administrator": 204, "author": 204, "assignee": 403, "other user": 403},
 			says: map[string]string{"assignee": uploader, "other user": uploader}},
+
+		// Relations: by whoever may change one of the two work packages.
+		{name: "relate two work packages", method: "POST", url: permURL("/api/v3/work_packages/%d/relations", wpID),
+			body: func(f permFixture) string {
+				return fmt.Sprintf(`{"type":"blocks","_links":{"to":{"href":"/api/v3/work_packages/%d"}}}`, f.wpOwnTime)
+			},
+			want: map[string]int{"administrator": 201, "author": 201, "assignee": 201, "other user": 403},
+			says: map[string]string{"other user": "only the author or assignee of one of them"}},
+		{name: "relate to a private work package", method: "POST", url: permURL("/api/v3/work_packages/%d/relations", wpID),
+			body: func(f permFixture) string {
+				return fmt.Sprintf(`{"type":"relates","_links":{"to":{"href":"/api/v3/work_packages/%d"}}}`, f.privateWP)
+			},
+			want: map[string]int{"administrator": 201, "author": 422, "assignee": 422, "other user": 422}},
+		{name: "change a relation", method: "PATCH", url: permURL("/api/v3/relations/%d", func(f permFixture) int64 { return f.relation }),
+			body: permFixed(`{"description":"Changed"}`),
+			want: map[string]int{"administrator": 200, "author": 200, "assignee": 200, "other user": 403}},
+		{name: "delete a relation", method: "DELETE", url: permURL("/api/v3/relations/%d", func(f permFixture) int64 { return f.relation }),
+			want: map[string]int{"administrator": 204, "author": 204, "assignee": 204, "other user": 403},
+			says: map[string]string{"other user": "only the author or assignee of one of its work packages"}},
+
+		// Comments are edited by their author or an administrator.
+		{name: "edit the author's comment", method: "PATCH", url: permURL("/api/v3/activities/%d", func(f permFixture) int64 { return f.comment }),
+			body: permFixed(`{"comment":{"raw":"Edited"}}`),
+			want: map[string]int{"administrator": 200, "author": 200, "assignee": 403, "other user": 403},
+			says: map[string]string{"assignee": "only its author or an administrator", "other user": "only its author or an administrator"}},
 	}
 	errorIDs := map[int]string{401: "Unauthenticated", 403: "MissingPermission", 404: "NotFound", 409: "UpdateConflict"}
 	for _, c := range cases {
@@ -329,7 +360,7 @@ func TestWorkPackageActionLinksFollowPermissions(t *testing.T) {
 			t.Fatalf("GET as %s: %d %s", role, r.status, r.body)
 		}
 		links, _ := r.json(t)["_links"].(map[string]any)
-		for _, rel := range []string{"update", "updateImmediately", "delete", "addAttachment"} {
+		for _, rel := range []string{"update", "updateImmediately", "delete", "addAttachment", "addRelation"} {
 			link, _ := links[rel].(map[string]any)
 			href, advertised := link["href"].(string)
 			if want := role != "other user"; advertised != want {

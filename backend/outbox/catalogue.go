@@ -10,10 +10,16 @@ const (
 	WorkPackageUpdated = "work_package:updated"
 	WorkPackageDeleted = "work_package:deleted"
 	CommentCreated     = "work_package_comment:comment"
+	CommentUpdated     = "work_package_comment:updated"
 	TimeEntryCreated   = "time_entry:created"
 	TimeEntryUpdated   = "time_entry:updated"
 	TimeEntryDeleted   = "time_entry:deleted"
 	AttachmentCreated  = "attachment:created"
+	// OpenProject's webhooks send nothing about relations; these follow its
+	// naming.
+	RelationCreated = "relation:created"
+	RelationUpdated = "relation:updated"
+	RelationDeleted = "relation:deleted"
 )
 
 // Payload keys: the property of the webhook body that holds the resource.
@@ -23,6 +29,7 @@ const (
 	KeyActivity    = "activity"
 	KeyTimeEntry   = "time_entry"
 	KeyAttachment  = "attachment"
+	KeyRelation    = "relation"
 	// KeyActor renders the user who made a change (the body's "actor").
 	KeyActor = "actor"
 )
@@ -46,9 +53,10 @@ type ResourceDef struct {
 var Catalogue = []ResourceDef{
 	{"project", "Projects", KeyProject, []EventDef{{ProjectCreated, "Created"}, {ProjectUpdated, "Updated"}, {ProjectDeleted, "Deleted"}}},
 	{"work_package", "Work packages", KeyWorkPackage, []EventDef{{WorkPackageCreated, "Created"}, {WorkPackageUpdated, "Updated"}, {WorkPackageDeleted, "Deleted"}}},
-	{"work_package_comment", "Work package comments", KeyActivity, []EventDef{{CommentCreated, "Comment"}}},
+	{"work_package_comment", "Work package comments", KeyActivity, []EventDef{{CommentCreated, "Comment"}, {CommentUpdated, "Updated"}}},
 	{"time_entry", "Time entries", KeyTimeEntry, []EventDef{{TimeEntryCreated, "Created"}, {TimeEntryUpdated, "Updated"}, {TimeEntryDeleted, "Deleted"}}},
 	{"attachment", "Attachments", KeyAttachment, []EventDef{{AttachmentCreated, "Created"}}},
+	{"relation", "Work package relations", KeyRelation, []EventDef{{RelationCreated, "Created"}, {RelationUpdated, "Updated"}, {RelationDeleted, "Deleted"}}},
 }
 
 // Known reports whether name is in the catalogue.

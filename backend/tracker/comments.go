@@ -3,6 +3,7 @@ package tracker
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -126,4 +127,38 @@ func (s *Service) ListComments(ctx context.Context, viewer auth.User, workPackag
 	}
 	slices.SortFunc(comments, func(a, b Comment) int { return cmp.Or(cmp.Compare(a.Version, b.Version), cmp.Compare(a.ID, b.ID)) })
 	return s.commentViews(ctx, s.st.Read, comments)
+}
+
+// UpdateComment changes the text of a comment: its author's own, or any for
+// an administrator. text nil means the request sent none.
+func (s *Service) UpdateComment(ctx context.Context, viewer auth.User, id int64, text *string) (CommentView, error) {
+	c, err := s.Comment(ctx, viewer, id)
+	if err != nil {
+		return CommentView{}, err
+	}
+	if !MayEditComment(viewer, c.Comment) {
+		return CommentView{}, fmt.Errorf("you are not allowed to edit comment %d: only its author or an administrator may: %w", id, domain.ErrForbidden)
+	}
+	if text == nil || strings.TrimSpace(*text) == "" {
+		return CommentView{}, domain.Invalid("comment", "Comment can't be blank.")
+	}
+	var errs domain.ValidationErrors
+	if tooLong(&errs, "comment", "Comment", text, MaxCommentLength); errs != nil {
+		return CommentView{}, errs.Err()
+	}
+	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		res, err := tx.NewUpdate().Table("comments").Set("comment = ?", *text).Set("updated_at = ?", s.stamp()).
+			Where("id = ?", id).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return domain.ErrNotFound
+		}
+		return s.record(ctx, tx, outbox.CommentUpdated, outbox.KeyActivity, id, c.ProjectID, viewer)
+	})
+	if err != nil {
+		return CommentView{}, err
+	}
+	return s.LoadComment(ctx, s.st.Read, id)
 }

@@ -92,6 +92,7 @@ type WorkPackage struct {
 	LockVersion    int       `bun:"lock_version"`
 	CreatedAt      time.Time `bun:"created_at"`
 	UpdatedAt      time.Time `bun:"updated_at"`
+	CategoryID     *int64    `bun:"category_id"`
 }
 
 // WorkPackageView is a work package with what its representation links to
@@ -105,6 +106,7 @@ type WorkPackageView struct {
 	Author     auth.User
 	Assignee   *auth.User
 	SpentHours float64
+	Category   *Category
 }
 
 // Comment is a comment on a work package (OpenProject's Activity::Comment),
@@ -168,6 +170,7 @@ type TimeEntry struct {
 	Comment       string    `bun:"comment"`
 	CreatedAt     time.Time `bun:"created_at"`
 	UpdatedAt     time.Time `bun:"updated_at"`
+	ActivityID    *int64    `bun:"activity_id"`
 }
 
 // TimeEntryView is a time entry with what it links to.
@@ -180,6 +183,19 @@ type TimeEntryView struct {
 	// links to (WorkPackageView when there is a work package).
 	Full            bool
 	WorkPackageView *WorkPackageView
+	Activity        *TimeEntryActivity
+}
+
+// TimeEntryActivity classifies logged time (OpenProject's
+// TimeEntryActivity: Management, Development, ...).
+type TimeEntryActivity struct {
+	bun.BaseModel `bun:"table:time_entry_activities"`
+
+	ID        int64  `bun:"id,pk"`
+	Name      string `bun:"name"`
+	Position  int    `bun:"position"`
+	IsDefault bool   `bun:"is_default"`
+	Active    bool   `bun:"active"`
 }
 
 // Attachment is a file attached to a work package.
@@ -208,4 +224,43 @@ type AttachmentView struct {
 	// container (WorkPackageView).
 	Full            bool
 	WorkPackageView *WorkPackageView
+}
+
+// Category is a project's work package category (OpenProject's Category).
+type Category struct {
+	bun.BaseModel `bun:"table:categories"`
+
+	ID           int64  `bun:"id,pk,autoincrement"`
+	ProjectID    int64  `bun:"project_id"`
+	Name         string `bun:"name"`
+	AssignedToID *int64 `bun:"assigned_to_id"`
+}
+
+// CategoryView is a category with its project and default assignee.
+type CategoryView struct {
+	Category
+	Project         Project
+	DefaultAssignee *auth.User
+}
+
+// Relation relates two work packages (OpenProject's Relation), stored with
+// its canonical type: see RelationTypes.
+type Relation struct {
+	bun.BaseModel `bun:"table:relations"`
+
+	ID          int64     `bun:"id,pk,autoincrement"`
+	FromID      int64     `bun:"from_id"`
+	ToID        int64     `bun:"to_id"`
+	Type        string    `bun:"relation_type"`
+	Lag         *int      `bun:"lag"`
+	Description *string   `bun:"description"`
+	CreatedAt   time.Time `bun:"created_at"`
+	UpdatedAt   time.Time `bun:"updated_at"`
+}
+
+// RelationView is a relation with its two work packages.
+type RelationView struct {
+	Relation
+	From WorkPackageView
+	To   WorkPackageView
 }

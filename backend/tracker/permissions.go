@@ -23,7 +23,11 @@ import (
 //   - they change or delete only their own time entries and attachments;
 //   - deleting a work package deletes its time entries, so deleting one that
 //     carries other users' time needs an administrator;
-//   - projects are written by administrators only.
+//   - projects are written by administrators only;
+//   - a relation between two work packages (both visible) is created,
+//     changed or deleted by whoever may change one of them;
+//   - a comment is edited by its author or an administrator (OpenProject's
+//     edit_own_work_package_notes and edit_work_package_notes).
 
 // canSee reports whether viewer may see what project holds.
 func canSee(viewer auth.User, project Project) bool { return viewer.Admin || project.Public }
@@ -81,4 +85,17 @@ func mayDeleteWorkPackage(ctx context.Context, db bun.IDB, viewer auth.User, wp 
 			wp.ID, n, entries, domain.ErrForbidden)
 	}
 	return nil
+}
+
+// MayManageRelation reports whether viewer may create, change or delete a
+// relation between from and to: an administrator, or whoever may change one
+// of the two work packages.
+func MayManageRelation(viewer auth.User, from, to WorkPackage) bool {
+	return MayChangeWorkPackage(viewer, from) || MayChangeWorkPackage(viewer, to)
+}
+
+// MayEditComment reports whether viewer may edit a comment: its author or an
+// administrator.
+func MayEditComment(viewer auth.User, c Comment) bool {
+	return viewer.Admin || (viewer.ID != 0 && c.UserID == viewer.ID)
 }

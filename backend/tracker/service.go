@@ -41,7 +41,8 @@ type Service struct {
 	statuses   map[int64]Status
 	types      map[int64]Type
 	priorities map[int64]Priority
-	defaults   struct{ status, typ, priority int64 }
+	activities map[int64]TimeEntryActivity
+	defaults   struct{ status, typ, priority, activity int64 }
 
 	// Collection totals are cached until the next write: counting 100,000
 	// rows for every page would cost more than the page itself.
@@ -51,10 +52,12 @@ type Service struct {
 	counts     map[string]int
 }
 
-// New loads the statuses, types and priorities (fixed by the migrations).
+// New loads the statuses, types, priorities and time entry activities
+// (fixed by the migrations).
 func New(ctx context.Context, st *store.Store, set *settings.Service, now func() time.Time, render Renderer) (*Service, error) {
 	s := &Service{st: st, settings: set, now: now, render: render,
-		statuses: map[int64]Status{}, types: map[int64]Type{}, priorities: map[int64]Priority{}, counts: map[string]int{}}
+		statuses: map[int64]Status{}, types: map[int64]Type{}, priorities: map[int64]Priority{},
+		activities: map[int64]TimeEntryActivity{}, counts: map[string]int{}}
 	var statuses []Status
 	var types []Type
 	var priorities []Priority
@@ -66,6 +69,16 @@ func New(ctx context.Context, st *store.Store, set *settings.Service, now func()
 	}
 	if err := st.Read.NewSelect().Model(&priorities).Scan(ctx); err != nil {
 		return nil, fmt.Errorf("load priorities: %w", err)
+	}
+	var activities []TimeEntryActivity
+	if err := st.Read.NewSelect().Model(&activities).Scan(ctx); err != nil {
+		return nil, fmt.Errorf("load time entry activities: %w", err)
+	}
+	for _, x := range activities {
+		s.activities[x.ID] = x
+		if x.IsDefault {
+			s.defaults.activity = x.ID
+		}
 	}
 	if err := st.PrepareWrites(ctx, append(outbox.Statements, insertWorkPackageSQL, insertJournalSQL)...); err != nil {
 		return nil, fmt.Errorf("prepare statements: %w", err)

@@ -24,8 +24,11 @@ type TimeEntryInput struct {
 	ProjectID     *int64
 	WorkPackageID Opt[int64]
 	UserID        *int64
-	CreatedAt     *time.Time
-	ReadOnly      []string
+	// ActivityID is the time entry activity; on creation, none (or null)
+	// takes the default activity, as OpenProject does.
+	ActivityID Opt[int64]
+	CreatedAt  *time.Time
+	ReadOnly   []string
 }
 
 // TimeEntryFields are the time entry collection's filters and sort keys.
@@ -37,6 +40,7 @@ var TimeEntryFields = query.Spec{
 	"spentOn":     {Column: "te.spent_on", Kind: query.Date},
 	"createdAt":   {Column: "te.created_at", Kind: query.DateTime},
 	"updatedAt":   {Column: "te.updated_at", Kind: query.DateTime},
+	"activity":    {Column: "te.activity_id", Kind: query.ID, Nullable: true},
 }
 
 // ListTimeEntries returns one page of the time entries viewer may see.
@@ -82,6 +86,11 @@ func (s *Service) timeEntryViews(ctx context.Context, db bun.IDB, rows []TimeEnt
 			projects[r.ProjectID] = p
 		}
 		v := TimeEntryView{TimeEntry: r, Project: p, User: users[r.UserID]}
+		if r.ActivityID != nil {
+			if a, ok := s.activities[*r.ActivityID]; ok {
+				v.Activity = &a
+			}
+		}
 		if r.WorkPackageID != nil {
 			var wp WorkPackage
 			if err := db.NewSelect().Model(&wp).Where("id = ?", *r.WorkPackageID).Scan(ctx); err == nil {
@@ -154,6 +163,11 @@ func (s *Service) validateTimeEntry(ctx context.Context, db bun.IDB, viewer auth
 	if in.SpentOn != nil {
 		validDate("spentOn", Opt[string]{Set: true, Value: in.SpentOn}, &errs)
 	}
+	if in.ActivityID.Set && in.ActivityID.Value != nil {
+		if a, ok := s.activities[*in.ActivityID.Value]; !ok || !a.Active {
+			errs = append(errs, domain.Invalid("activity", "Time entry activity %d does not exist.", *in.ActivityID.Value))
+		}
+	}
 	projectID := te.ProjectID
 	badWorkPackage := false
 	if in.WorkPackageID.Set && in.WorkPackageID.Value != nil {
@@ -212,6 +226,9 @@ func applyTimeEntry(te *TimeEntry, in TimeEntryInput) {
 	if in.UserID != nil {
 		te.UserID = *in.UserID
 	}
+	if in.ActivityID.Set {
+		te.ActivityID = in.ActivityID.Value
+	}
 }
 
 // CreateTimeEntry logs time.
@@ -224,6 +241,9 @@ func (s *Service) CreateTimeEntry(ctx context.Context, viewer auth.User, in Time
 			return err
 		}
 		applyTimeEntry(&te, in)
+		if te.ActivityID == nil && s.defaults.activity != 0 {
+			te.ActivityID = &s.defaults.activity
+		}
 		if in.CreatedAt != nil {
 			te.CreatedAt = in.CreatedAt.UTC().Truncate(time.Millisecond)
 		}

@@ -116,6 +116,10 @@ func (s *Service) views(ctx context.Context, db bun.IDB, rows []WorkPackage) ([]
 	if err != nil {
 		return nil, err
 	}
+	categories, err := s.categoriesOf(ctx, db, rows)
+	if err != nil {
+		return nil, err
+	}
 	ids := make([]int64, 0, len(projectIDs))
 	for id := range projectIDs {
 		ids = append(ids, id)
@@ -137,6 +141,11 @@ func (s *Service) views(ctx context.Context, db bun.IDB, rows []WorkPackage) ([]
 		if r.AssigneeID != nil {
 			if u, ok := users[*r.AssigneeID]; ok {
 				v.Assignee = &u
+			}
+		}
+		if r.CategoryID != nil {
+			if c, ok := categories[*r.CategoryID]; ok {
+				v.Category = &c
 			}
 		}
 		views[i] = v
