@@ -3,6 +3,7 @@ package httpapi
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/tracker"
@@ -63,7 +64,7 @@ func (s *server) routes() []route {
 		{"DELETE", "/api/admin/webhooks/:id", adminOnly, s.deleteWebhook, op{tag: "Webhooks", summary: "Delete a webhook", status: 204}},
 
 		{"GET", "/api/v3", signedIn, s.root, op{tag: "Root", summary: "API root", resp: "Root", hal: true}},
-		{"GET", "/api/v3/users", adminOnly, s.listUsers, op{tag: "Users", summary: "List users (administrators only)", resp: "UserCollection", hal: true, paged: true}},
+		{"GET", "/api/v3/users", adminOnly, s.listUsers, op{tag: "Users", summary: "List users (administrators only)", resp: "UserCollection", hal: true, paged: true, filters: auth.UserFields}},
 		{"GET", "/api/v3/users/me", signedIn, s.me, op{tag: "Users", summary: "The current user", resp: "User", hal: true}},
 		{"GET", "/api/v3/users/:id", signedIn, s.user, op{tag: "Users", summary: "A user", resp: "User", hal: true}},
 
