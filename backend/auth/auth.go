@@ -19,6 +19,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/query"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
 )
@@ -205,19 +206,41 @@ func (s *Service) UserByLogin(ctx context.Context, login string) (User, error) {
 	return u, err
 }
 
-// ListUsers returns one page of users ordered by id, and the total.
-func (s *Service) ListUsers(ctx context.Context, offset, limit int) ([]User, int, error) {
-	var users []User
-	q := s.st.Read.NewSelect().Model(&users).Order("id")
-	if limit == 0 {
-		n, err := q.Count(ctx)
-		return []User{}, int(n), err
+// UserFields are the users collection's filters and sort keys: OpenProject's
+// login, name (first and last name, or e-mail), status and id.
+var UserFields = query.Spec{
+	"id":     {Column: "u.id", Kind: query.ID},
+	"login":  {Column: "u.login", Kind: query.Text},
+	"name":   {Column: "u.first_name || ' ' || u.last_name", Also: "u.email", Kind: query.Text},
+	"status": {Column: "u.status", Kind: query.Text},
+}
+
+// ListUsers returns one page of the users that filters select, in the order
+// sortBy asks (then by id), and their total. viewerID is what "me" means.
+func (s *Service) ListUsers(ctx context.Context, page query.Page, filters, sortBy string, viewerID int64) ([]User, int, error) {
+	conds, err := query.FiltersAt(filters, UserFields, viewerID, s.now())
+	if err != nil {
+		return nil, 0, err
 	}
-	n, err := q.Offset(int64(offset)).Limit(int64(limit)).ScanAndCount(ctx)
-	if users == nil {
-		users = []User{}
+	order, err := query.SortBy(sortBy, UserFields, "u.id ASC")
+	if err != nil {
+		return nil, 0, err
 	}
-	return users, int(n), err
+	base := func() *bun.SelectQuery {
+		q := s.st.Read.NewSelect().TableExpr("users AS u")
+		for _, c := range conds {
+			q = q.Where(c.SQL, c.Args...)
+		}
+		return q
+	}
+	n64, err := base().Count(ctx)
+	n := int(n64)
+	if err != nil || page.Size == 0 {
+		return []User{}, n, err
+	}
+	users := []User{}
+	err = base().ColumnExpr("u.*").OrderExpr(strings.Join(order, ", ")).Offset(int64(page.SQLOffset())).Limit(int64(page.Size)).Scan(ctx, &users)
+	return users, n, err
 }
 
 // DesktopUser is the account the desktop window acts as: the operating-system

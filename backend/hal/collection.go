@@ -77,3 +77,31 @@ func encodeQuery(query url.Values, offset, size string) string {
 }
 
 func ptr(s string) *string { return &s }
+
+// UnpagedCollection is how OpenProject answers the collections it does not
+// page (statuses, types, priorities, a work package's activities and
+// attachments): every element with total and count, a self link, and no
+// offset, pageSize or paging links, so that a client paging until it holds
+// total elements stops after the first answer.
+type UnpagedCollection[T any] struct {
+	Type     string `json:"_type"`
+	Total    int    `json:"total"`
+	Count    int    `json:"count"`
+	Embedded struct {
+		Elements []T `json:"elements"`
+	} `json:"_embedded"`
+	Links struct {
+		Self *Link `json:"self"`
+	} `json:"_links"`
+}
+
+// NewUnpagedCollection renders all of elements; self is the collection's path.
+func NewUnpagedCollection[T any](self string, elements []T) UnpagedCollection[T] {
+	if elements == nil {
+		elements = []T{}
+	}
+	c := UnpagedCollection[T]{Type: "Collection", Total: len(elements), Count: len(elements)}
+	c.Embedded.Elements = elements
+	c.Links.Self = Href(self)
+	return c
+}

@@ -168,8 +168,10 @@ func (s *server) invalidateOnRemoteWrites() {
 // cachedHAL answers c from the cache or from build, whose result it encodes
 // and stores. The key holds the viewer, since links depend on permissions.
 func (s *server) cachedHAL(c *fiber.Ctx, build func() (any, error)) error {
+	// The day is part of the version: the relative date filters (t, w,
+	// >t-, ...) select other rows tomorrow without any write.
 	version := strconv.FormatInt(s.Tracker.Generation(), 10) + "/" + strconv.FormatInt(s.Settings.Changes().Settings, 10) +
-		"/" + s.Settings.Current().UpdatedAt.String()
+		"/" + s.Settings.Current().UpdatedAt.String() + "/" + s.Tracker.Today()
 	uri := string(c.Request().URI().RequestURI())
 	key := strconv.FormatInt(currentUser(c).ID, 10) + " " + uri
 	body, ok := s.cache.get(version, key)

@@ -320,9 +320,6 @@ func formSchemas() obj {
 			"options": obj{"type": "object"}, "location": obj{"type": "string"},
 			"_links":    obj{"type": "object", "properties": obj{"allowedValues": obj{"oneOf": []obj{ref("Link"), {"type": "array", "items": ref("Link")}}}}},
 			"_embedded": obj{"type": "object", "properties": obj{"allowedValues": obj{"type": "array"}}}}},
-		"SchemaCollection": obj{"type": "object", "required": []string{"_type", "total", "count", "_embedded", "_links"}, "properties": obj{
-			"_type": obj{"const": "Collection"}, "total": obj{"type": "integer", "minimum": 0}, "count": obj{"type": "integer", "minimum": 0},
-			"_embedded": obj{"type": "object", "required": []string{"elements"}, "properties": obj{"elements": obj{"type": "array", "items": ref("Schema")}}},
-			"_links":    links("self")}},
+		"SchemaCollection": unpagedCollectionSchema("Schema"),
 	}
 }

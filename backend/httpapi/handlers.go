@@ -174,7 +174,7 @@ func (s *server) listUsers(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	users, total, err := s.Auth.ListUsers(c.UserContext(), page.SQLOffset(), page.Size)
+	users, total, err := s.Auth.ListUsers(c.UserContext(), page, c.Query("filters"), c.Query("sortBy"), currentUser(c).ID)
 	if err != nil {
 		return err
 	}

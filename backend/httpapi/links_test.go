@@ -16,8 +16,7 @@ import (
 // fails the test, so that the list only shrinks.
 var linkExceptions = []struct {
 	method, pattern, why string
-}{
-}
+}{}
 
 // link is one advertised link and where it was seen.
 type link struct {

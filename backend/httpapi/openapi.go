@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/hookpost/hookpost/backend/query"
+	"github.com/hookpost/hookpost/backend/tracker"
 )
 
 // op documents one route for the OpenAPI document.
@@ -106,7 +107,7 @@ func buildOpenAPI(routes []route, version string) ([]byte, []byte, error) {
 					"createdAt": obj{"type": "string", "format": "date-time"}, "updatedAt": obj{"type": "string", "format": "date-time"},
 					"_links": obj{"type": "object", "additionalProperties": ref("Link")}}},
 				"UserCollection": collectionSchema("User"),
-				"CollectionLinks": obj{"type": "object", "required": []string{"self"}, "properties": obj{
+				"CollectionLinks": obj{"type": "object", "required": []string{"self", "jumpTo", "changeSize"}, "properties": obj{
 					"self": ref("Link"), "jumpTo": ref("Link"), "changeSize": ref("Link"),
 					"previousByOffset": ref("Link"), "nextByOffset": ref("Link")}},
 				"Root": obj{"type": "object", "required": []string{"_type", "instanceName", "_links"}, "properties": obj{
@@ -138,12 +139,31 @@ func buildOpenAPI(routes []route, version string) ([]byte, []byte, error) {
 	return js, y, err
 }
 
+// collectionSchema is a collection that pages (OpenProject's
+// OffsetPaginatedCollection): offset, pageSize and the paging links.
 func collectionSchema(elem string) obj {
-	return obj{"type": "object", "required": []string{"_type", "total", "count", "_links"}, "properties": obj{
-		"_type": obj{"const": "Collection"}, "total": obj{"type": "integer", "minimum": 0}, "count": obj{"type": "integer", "minimum": 0},
-		"pageSize": obj{"type": "integer"}, "offset": obj{"type": "integer"},
-		"_embedded": obj{"type": "object", "properties": obj{"elements": obj{"type": "array", "items": ref(elem)}}},
-		"_links":    ref("CollectionLinks")}}
+	return obj{"type": "object", "required": []string{"_type", "total", "count", "pageSize", "offset", "_embedded", "_links"},
+		"description": "Paged: offset is a 1-based page number, pageSize the elements per page (clamped to maxPageSize); " +
+			"nextByOffset is there while elements follow.",
+		"properties": obj{
+			"_type": obj{"const": "Collection"}, "total": obj{"type": "integer", "minimum": 0}, "count": obj{"type": "integer", "minimum": 0},
+			"pageSize": obj{"type": "integer", "minimum": 0}, "offset": obj{"type": "integer", "minimum": 1},
+			"_embedded": obj{"type": "object", "required": []string{"elements"}, "properties": obj{"elements": obj{"type": "array", "items": ref(elem)}}},
+			"_links":    ref("CollectionLinks")}}
+}
+
+// unpagedCollectionSchema is a collection OpenProject does not page
+// (statuses, types, priorities, a work package's activities and
+// attachments): every element at once, total equal to count, a self link.
+func unpagedCollectionSchema(elem string) obj {
+	return obj{"type": "object", "required": []string{"_type", "total", "count", "_embedded", "_links"},
+		"description": "Not paged: every element at once (total equals count); offset and pageSize are ignored.",
+		"not":         obj{"anyOf": []obj{{"required": []string{"pageSize"}}, {"required": []string{"offset"}}}},
+		"properties": obj{
+			"_type": obj{"const": "Collection"}, "total": obj{"type": "integer", "minimum": 0}, "count": obj{"type": "integer", "minimum": 0},
+			"_embedded": obj{"type": "object", "required": []string{"elements"}, "properties": obj{"elements": obj{"type": "array", "items": ref(elem)}}},
+			"_links": obj{"type": "object", "required": []string{"self"}, "properties": obj{"self": ref("Link")},
+				"not": obj{"anyOf": []obj{{"required": []string{"nextByOffset"}}, {"required": []string{"jumpTo"}}}}}}}
 }
 
 var errorDescriptions = map[int]string{
@@ -187,6 +207,10 @@ func errorStatuses(r route) []int {
 		// before routing.
 		set[400], set[431] = true, true
 	}
+	if strings.HasSuffix(r.doc.resp, "Collection") {
+		// Every collection refuses a filter or sort it does not know.
+		set[400] = true
+	}
 	codes := make([]int, 0, len(set))
 	for code := range set {
 		codes = append(codes, code)
@@ -196,24 +220,32 @@ func errorStatuses(r route) []int {
 }
 
 // filterParams states filters and sortBy as the JSON they are, over the
-// collection's own fields.
-func filterParams(spec query.Spec) []obj {
-	names := make([]string, 0, len(spec))
-	for name := range spec {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	filter := obj{"type": "object", "minProperties": 1, "propertyNames": obj{"enum": names},
+// collection's own fields; def, when not empty, is the filter that applies
+// when the request has none.
+func filterParams(spec query.Spec, def string) []obj {
+	filterNames, sortNames := spec.FilterNames(), spec.SortNames()
+	filter := obj{"type": "object", "minProperties": 1, "propertyNames": obj{"enum": filterNames},
 		"additionalProperties": obj{"type": "object", "required": []string{"operator"}, "properties": obj{
-			"operator": obj{"type": "string", "examples": []string{"=", "!", "~", "!~", "*", "!*", ">=", "<=", "<>d"}},
-			"values":   obj{"type": "array", "items": obj{"type": "string"}}}}}
+			"operator": obj{"type": "string", "examples": []string{"=", "!", "~", "!~", "*", "!*", ">=", "<=", "o", "c", "=d", "<>d", "t", "w", ">t-", "<t-", "t-", "t+", ">t+", "<t+"}},
+			"values":   obj{"type": []string{"array", "null"}, "items": obj{"type": []string{"string", "number"}}}}}}
 	sortPair := obj{"type": "array", "minItems": 2, "maxItems": 2,
-		"prefixItems": []obj{{"enum": names}, {"enum": []string{"asc", "desc"}}}}
+		"prefixItems": []obj{{"enum": sortNames}, {"enum": []string{"asc", "desc"}}}}
+	filters := obj{"type": "array", "items": filter}
+	description := "OpenProject's JSON filters: a list of {name: {operator, values}}, all of which must hold; values are strings or numbers. " +
+		"Status filters take o (open) and c (closed); date filters =d, <>d (either end may be \"\"), and the relative t (today), w (this week, from Monday), " +
+		"t-, >t-, <t-, t+, >t+, <t+ with a number of days, in UTC days. " +
+		"A filter or operator the collection does not know is a 400 InvalidQuery naming it."
+	if def != "" {
+		var v any
+		if err := json.Unmarshal([]byte(def), &v); err != nil {
+			panic("openapi: default filters " + def + ": " + err.Error())
+		}
+		filters["default"] = v
+		description += " Without filters, " + def + " applies (OpenProject's default); send [] for no filter."
+	}
 	return []obj{
-		{"name": "filters", "in": "query",
-			"description": "OpenProject's JSON filters: a list of {name: {operator, values}}, all of which must hold. " +
-				"A filter or operator the collection does not know is a 400 InvalidQuery naming it.",
-			"content": obj{"application/json": obj{"schema": obj{"type": "array", "items": filter},
+		{"name": "filters", "in": "query", "description": description,
+			"content": obj{"application/json": obj{"schema": filters,
 				"example": []obj{{"status": obj{"operator": "=", "values": []string{"1"}}}}}}},
 		{"name": "sortBy", "in": "query",
 			"description": "A JSON list of [field, \"asc\" or \"desc\"] pairs, the first one sorting first.",
@@ -258,7 +290,11 @@ func operation(r route) obj {
 			obj{"name": "pageSize", "in": "query", "description": "Elements per page; -1 for the maximum, 0 for the total only; clamped to maxPageSize", "schema": obj{"type": "integer", "minimum": -1}})
 	}
 	if d.filters != nil {
-		params = append(params, filterParams(d.filters)...)
+		def := ""
+		if d.resp == "WorkPackageCollection" {
+			def = tracker.DefaultWorkPackageFilters
+		}
+		params = append(params, filterParams(d.filters, def)...)
 	}
 	params = append(params, d.query...)
 	if params != nil {

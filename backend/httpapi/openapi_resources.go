@@ -16,7 +16,7 @@ func resourceSchemas() obj {
 		"Category": obj{"type": "object", "required": []string{"_type", "id", "name", "_links"}, "properties": obj{
 			"_type": obj{"const": "Category"}, "id": obj{"type": "integer", "minimum": 1}, "name": obj{"type": "string"},
 			"_links": links("self", "project")}},
-		"CategoryCollection": collectionSchema("Category"),
+		"CategoryCollection": unpagedCollectionSchema("Category"),
 		"Relation": obj{"type": "object", "required": []string{"_type", "id", "name", "type", "reverseType", "_links"}, "properties": obj{
 			"_type": obj{"const": "Relation"}, "id": obj{"type": "integer", "minimum": 1}, "name": obj{"type": "string"},
 			"type": obj{"enum": tracker.RelationTypes}, "reverseType": obj{"enum": tracker.RelationTypes},
@@ -25,5 +25,9 @@ func resourceSchemas() obj {
 			"_embedded":   obj{"type": "object", "properties": obj{"from": ref("WorkPackage"), "to": ref("WorkPackage")}},
 			"_links":      links("self", "from", "to")}},
 		"RelationCollection": collectionSchema("Relation"),
+		// A work package's relations and a project's assignees are not
+		// paged, as in OpenProject.
+		"WorkPackageRelationCollection": unpagedCollectionSchema("Relation"),
+		"AssigneeCollection":            unpagedCollectionSchema("User"),
 	}
 }

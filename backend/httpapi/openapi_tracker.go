@@ -37,9 +37,9 @@ func trackerSchemas() obj {
 		"Priority": obj{"type": "object", "required": []string{"_type", "id", "name", "_links"}, "properties": obj{
 			"_type": obj{"const": "Priority"}, "id": obj{"type": "integer"}, "name": obj{"type": "string"}, "position": obj{"type": "integer"},
 			"isDefault": obj{"type": "boolean"}, "isActive": obj{"type": "boolean"}, "_links": links("self")}},
-		"StatusCollection":   collectionSchema("Status"),
-		"TypeCollection":     collectionSchema("Type"),
-		"PriorityCollection": collectionSchema("Priority"),
+		"StatusCollection":   unpagedCollectionSchema("Status"),
+		"TypeCollection":     unpagedCollectionSchema("Type"),
+		"PriorityCollection": unpagedCollectionSchema("Priority"),
 		"Project": obj{"type": "object", "required": []string{"_type", "id", "identifier", "name", "_links"}, "properties": obj{
 			"_type": obj{"const": "Project"}, "id": obj{"type": "integer"}, "identifier": obj{"type": "string"}, "name": obj{"type": "string"},
 			"active": obj{"type": "boolean"}, "public": obj{"type": "boolean"}, "description": formattable, "statusExplanation": formattable,
@@ -62,7 +62,7 @@ func trackerSchemas() obj {
 			"comment": formattable, "details": obj{"type": "array", "items": formattable}, "internal": obj{"type": "boolean"},
 			"createdAt": dateTime, "updatedAt": dateTime, "_links": links("self", "workPackage", "user"),
 			"_embedded": obj{"type": "object", "description": "Single representations and webhook payloads only", "properties": obj{"workPackage": ref("WorkPackage")}}}},
-		"ActivityCollection": collectionSchema("Activity"),
+		"ActivityCollection": unpagedCollectionSchema("Activity"),
 		"TimeEntry": obj{"type": "object", "required": []string{"_type", "id", "hours", "spentOn", "_links"}, "properties": obj{
 			"_type": obj{"const": "TimeEntry"}, "id": obj{"type": "integer"}, "comment": formattable,
 			"spentOn": obj{"type": "string", "format": "date"}, "hours": obj{"type": "string", "format": "duration"}, "ongoing": obj{"type": "boolean"},
@@ -77,7 +77,7 @@ func trackerSchemas() obj {
 			"createdAt": dateTime, "_links": links("self", "container", "author", "downloadLocation"),
 			"_embedded": obj{"type": "object", "description": "Single representations and webhook payloads only", "properties": obj{
 				"container": ref("WorkPackage"), "author": ref("User")}}}},
-		"AttachmentCollection": collectionSchema("Attachment"),
+		"AttachmentCollection": unpagedCollectionSchema("Attachment"),
 		"AttachmentUpload": obj{"type": "object", "required": []string{"file"}, "properties": obj{
 			"metadata": obj{"type": "string", "contentMediaType": "application/json", "contentSchema": obj{
 				"type": "object", "additionalProperties": false, "properties": obj{

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/tracker"
@@ -63,7 +64,7 @@ func (s *server) routes() []route {
 		{"DELETE", "/api/admin/webhooks/:id", adminOnly, s.deleteWebhook, op{tag: "Webhooks", summary: "Delete a webhook", status: 204}},
 
 		{"GET", "/api/v3", signedIn, s.root, op{tag: "Root", summary: "API root", resp: "Root", hal: true}},
-		{"GET", "/api/v3/users", adminOnly, s.listUsers, op{tag: "Users", summary: "List users (administrators only)", resp: "UserCollection", hal: true, paged: true}},
+		{"GET", "/api/v3/users", adminOnly, s.listUsers, op{tag: "Users", summary: "List users (administrators only)", resp: "UserCollection", hal: true, paged: true, filters: auth.UserFields}},
 		{"GET", "/api/v3/users/me", signedIn, s.me, op{tag: "Users", summary: "The current user", resp: "User", hal: true}},
 		{"GET", "/api/v3/users/:id", signedIn, s.user, op{tag: "Users", summary: "A user", resp: "User", hal: true}},
 
@@ -117,10 +118,10 @@ func (s *server) routes() []route {
 		{"GET", "/api/v3/projects/:id/types", signedIn, s.projectTypes, op{tag: "Statuses, types, priorities", summary: "The types available in a project: every type", resp: "TypeCollection", hal: true}},
 		{"GET", "/api/v3/projects/:id/categories", signedIn, s.projectCategories, op{tag: "Projects", summary: "A project's work package categories", resp: "CategoryCollection", hal: true}},
 		{"GET", "/api/v3/categories/:id", signedIn, halGet(s.Tracker.Category, hal.Category), op{tag: "Projects", summary: "A work package category", resp: "Category", hal: true}},
-		{"GET", "/api/v3/projects/:id/available_assignees", signedIn, s.availableAssignees, op{tag: "Users", summary: "The users work packages of a project can be assigned to: the active users", resp: "UserCollection", hal: true}},
+		{"GET", "/api/v3/projects/:id/available_assignees", signedIn, s.availableAssignees, op{tag: "Users", summary: "The users work packages of a project can be assigned to: the active users", resp: "AssigneeCollection", hal: true}},
 		{"GET", "/api/v3/principals", signedIn, s.listPrincipals, op{tag: "Users", summary: "List principals (Hookpost's are its users; every active user is a member of every project). Filters: id, type, name, any_name_attribute, status (1 active, 3 locked), member (project ids)", resp: "UserCollection", hal: true, paged: true, filters: tracker.PrincipalFields()}},
 		{"POST", "/api/v3/work_packages/:id/relations", signedIn, s.createRelation, op{tag: "Work packages", summary: "Relate a work package to another (the author or assignee of one of them, or an administrator); 409 when they are already related", body: "RelationCreate", resp: "Relation", status: 201, errors: []int{403, 409}, hal: true}},
-		{"GET", "/api/v3/work_packages/:id/relations", signedIn, s.listWorkPackageRelations, op{tag: "Work packages", summary: "A work package's relations", resp: "RelationCollection", hal: true}},
+		{"GET", "/api/v3/work_packages/:id/relations", signedIn, s.listWorkPackageRelations, op{tag: "Work packages", summary: "A work package's relations", resp: "WorkPackageRelationCollection", hal: true}},
 		{"GET", "/api/v3/relations", signedIn, s.listRelations, op{tag: "Work packages", summary: "List relations between work packages you can see. Filters: id, from, to, involved, type", resp: "RelationCollection", hal: true, paged: true, filters: tracker.RelationFilters()}},
 		{"GET", "/api/v3/relations/:id", signedIn, halGet(s.Tracker.Relation, embeddedRelation), op{tag: "Work packages", summary: "A relation, with its work packages embedded", resp: "Relation", hal: true}},
 		{"PATCH", "/api/v3/relations/:id", signedIn, halUpdate(hal.ParseRelation, s.Tracker.UpdateRelation, embeddedRelation), op{tag: "Work packages", summary: "Change a relation's type, description or lag (its work packages never change)", body: "RelationPatch", resp: "Relation", errors: []int{403}, hal: true}},

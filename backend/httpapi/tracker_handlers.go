@@ -7,7 +7,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/url"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -49,10 +48,26 @@ func created(c *fiber.Ctx, v any) error {
 	return c.JSON(v, hal.MediaType)
 }
 
-// collection renders a list the service answered in full (comments, attachments).
+// collection renders a collection OpenProject does not page (statuses,
+// types, priorities, a work package's activities and attachments): every
+// element, total and count, no paging. offset and pageSize are ignored, as
+// OpenProject ignores them there; filters or sortBy naming anything are a
+// 400, since these collections take none.
 func collection[T any](c *fiber.Ctx, path string, elems []T) error {
-	page := query.Page{Offset: 1, Size: max(len(elems), 1)}
-	return c.JSON(hal.NewCollection(path, url.Values{}, page, len(elems), elems), hal.MediaType)
+	if err := noFiltersOrSort(c); err != nil {
+		return err
+	}
+	return c.JSON(hal.NewUnpagedCollection(path, elems), hal.MediaType)
+}
+
+// noFiltersOrSort refuses filters and sortBy on a collection that has none
+// (an empty list, [], is no filter).
+func noFiltersOrSort(c *fiber.Ctx) error {
+	if _, err := query.Filters(c.Query("filters"), query.Spec{}, 0); err != nil {
+		return err
+	}
+	_, err := query.SortBy(c.Query("sortBy"), query.Spec{}, "")
+	return err
 }
 
 func mapSlice[A, B any](in []A, f func(A) B) []B {

@@ -71,6 +71,10 @@ func FuzzFilters(f *testing.F) {
 		`[{"id":{"operator":"=","values":["99999999999999999999"]}}]`,
 		`[{"id":{"operator":"=","values":[1]}}]`,
 		`[{"subject":{"operator":"=","values":["'); DROP TABLE t; --"]}}]`,
+		`[{"updatedAt":{"operator":"w","values":null}},{"startDate":{"operator":"t"}}]`,
+		`[{"startDate":{"operator":"<t-","values":[3]}},{"updatedAt":{"operator":">t+","values":["1000001"]}}]`,
+		`[{"startDate":{"operator":"<>d","values":["","2026-11-30"]}},{"updatedAt":{"operator":"=d","values":["2026-11-28"]}}]`,
+		`[{"id":{"operator":"=","values":[1.5,true,null]}}]`,
 	} {
 		f.Add(s)
 	}

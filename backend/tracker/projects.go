@@ -34,23 +34,25 @@ type ProjectInput struct {
 	ReadOnly []string
 }
 
-// ProjectFields are the projects collection's filters and sort keys.
+// ProjectFields are the projects collection's filters and sort keys, by
+// their API names and OpenProject's own (parent_id, name_and_identifier, ...).
 var ProjectFields = query.Spec{
-	"id":         {Column: "p.id", Kind: query.ID},
-	"identifier": {Column: "p.identifier", Kind: query.Text},
-	"name":       {Column: "p.name", Kind: query.Text},
-	"active":     {Column: "p.active", Kind: query.Bool},
-	"public":     {Column: "p.public", Kind: query.Bool},
-	"parent":     {Column: "p.parent_id", Kind: query.ID, Nullable: true},
-	"createdAt":  {Column: "p.created_at", Kind: query.DateTime},
-	"updatedAt":  {Column: "p.updated_at", Kind: query.DateTime},
-}
+	"id":                  {Column: "p.id", Kind: query.ID},
+	"identifier":          {Column: "p.identifier", Kind: query.Text},
+	"name":                {Column: "p.name", Kind: query.Text},
+	"name_and_identifier": {Column: "p.name", Also: "p.identifier", Kind: query.Text},
+	"active":              {Column: "p.active", Kind: query.Bool},
+	"public":              {Column: "p.public", Kind: query.Bool},
+	"parent":              {Column: "p.parent_id", Kind: query.ID, Nullable: true},
+	"createdAt":           {Column: "p.created_at", Kind: query.DateTime},
+	"updatedAt":           {Column: "p.updated_at", Kind: query.DateTime},
+}.With(map[string]string{"parent_id": "parent", "created_at": "createdAt", "updated_at": "updatedAt"})
 
 var identifierPattern = regexp.MustCompile(IdentifierPattern)
 
 // ListProjects returns one page of the projects viewer may see.
 func (s *Service) ListProjects(ctx context.Context, viewer auth.User, p ListParams) ([]Project, int, error) {
-	conds, order, err := listQuery(p, ProjectFields, viewer, "p.id ASC")
+	conds, order, err := s.listQuery(p, ProjectFields, viewer, "p.id ASC")
 	if err != nil {
 		return nil, 0, err
 	}

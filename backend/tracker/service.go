@@ -111,6 +111,10 @@ type ListParams struct {
 	SortBy  string
 }
 
+// Today is the service clock's calendar day (UTC): what the relative date
+// filters (t, w, >t-, ...) count from, so caches of filtered pages key on it.
+func (s *Service) Today() string { return s.now().UTC().Format(time.DateOnly) }
+
 // Generation changes with every write; caches of tracker data compare it.
 func (s *Service) Generation() int64 { return s.generation.Load() }
 
@@ -180,9 +184,10 @@ func (s *Service) count(ctx context.Context, q *bun.SelectQuery) (int, error) {
 	return int(c), nil
 }
 
-// listQuery parses a collection request's filters and sort order against spec.
-func listQuery(p ListParams, spec query.Spec, viewer auth.User, fallback string) ([]query.Condition, string, error) {
-	conds, err := query.Filters(p.Filters, spec, viewer.ID)
+// listQuery parses a collection request's filters and sort order against
+// spec; the relative date operators count from the service's clock.
+func (s *Service) listQuery(p ListParams, spec query.Spec, viewer auth.User, fallback string) ([]query.Condition, string, error) {
+	conds, err := query.FiltersAt(p.Filters, spec, viewer.ID, s.now())
 	if err != nil {
 		return nil, "", err
 	}

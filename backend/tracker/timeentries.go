@@ -31,7 +31,8 @@ type TimeEntryInput struct {
 	ReadOnly   []string
 }
 
-// TimeEntryFields are the time entry collection's filters and sort keys.
+// TimeEntryFields are the time entry collection's filters and sort keys, by
+// their API names and OpenProject's own (work_package, spent_on, ...).
 var TimeEntryFields = query.Spec{
 	"id":          {Column: "te.id", Kind: query.ID},
 	"project":     {Column: "te.project_id", Kind: query.ID},
@@ -41,11 +42,13 @@ var TimeEntryFields = query.Spec{
 	"createdAt":   {Column: "te.created_at", Kind: query.DateTime},
 	"updatedAt":   {Column: "te.updated_at", Kind: query.DateTime},
 	"activity":    {Column: "te.activity_id", Kind: query.ID, Nullable: true},
-}
+	"hours":       {Column: "te.hours", SortOnly: true},
+}.With(map[string]string{"project_id": "project", "work_package": "workPackage", "work_package_id": "workPackage",
+	"user_id": "user", "activity_id": "activity", "spent_on": "spentOn", "created_at": "createdAt", "updated_at": "updatedAt"})
 
 // ListTimeEntries returns one page of the time entries viewer may see.
 func (s *Service) ListTimeEntries(ctx context.Context, viewer auth.User, p ListParams) ([]TimeEntryView, int, error) {
-	conds, order, err := listQuery(p, TimeEntryFields, viewer, "te.id ASC")
+	conds, order, err := s.listQuery(p, TimeEntryFields, viewer, "te.id ASC")
 	if err != nil {
 		return nil, 0, err
 	}

@@ -35,11 +35,12 @@ type WorkPackageInput struct {
 	ReadOnly []string
 }
 
-// WorkPackageFields are the work package collection's filters and sort keys.
+// WorkPackageFields are the work package collection's filters and sort keys,
+// by their API names and OpenProject's own (status_id, ...).
 var WorkPackageFields = query.Spec{
 	"id":        {Column: "wp.id", Kind: query.ID},
 	"project":   {Column: "wp.project_id", Kind: query.ID},
-	"status":    {Column: "wp.status_id", Kind: query.ID},
+	"status":    {Column: "wp.status_id", Kind: query.ID, Closed: "SELECT id FROM statuses WHERE is_closed"},
 	"type":      {Column: "wp.type_id", Kind: query.ID},
 	"priority":  {Column: "wp.priority_id", Kind: query.ID},
 	"author":    {Column: "wp.author_id", Kind: query.ID},
@@ -49,7 +50,14 @@ var WorkPackageFields = query.Spec{
 	"dueDate":   {Column: "wp.due_date", Kind: query.Date, Nullable: true},
 	"createdAt": {Column: "wp.created_at", Kind: query.DateTime},
 	"updatedAt": {Column: "wp.updated_at", Kind: query.DateTime},
-}
+}.With(map[string]string{"project_id": "project", "status_id": "status", "type_id": "type", "priority_id": "priority",
+	"author_id": "author", "assignee_id": "assignee", "start_date": "startDate", "due_date": "dueDate",
+	"created_at": "createdAt", "updated_at": "updatedAt"})
+
+// DefaultWorkPackageFilters is OpenProject's filter for a work package
+// collection requested without one: open work packages only. A client asks
+// for all with filters=[].
+const DefaultWorkPackageFilters = `[{"status_id":{"operator":"o","values":null}}]`
 
 // ListWorkPackages returns one page of the work packages viewer may see;
 // projectID limits it to one project when non-zero.
@@ -59,7 +67,11 @@ func (s *Service) ListWorkPackages(ctx context.Context, viewer auth.User, projec
 			return nil, 0, err
 		}
 	}
-	conds, order, err := listQuery(p, WorkPackageFields, viewer, "wp.id ASC")
+	openOnly := strings.TrimSpace(p.Filters) == ""
+	if openOnly {
+		p.Filters = DefaultWorkPackageFilters
+	}
+	conds, order, err := s.listQuery(p, WorkPackageFields, viewer, "wp.id ASC")
 	if err != nil {
 		return nil, 0, err
 	}
@@ -71,9 +83,12 @@ func (s *Service) ListWorkPackages(ctx context.Context, viewer auth.User, projec
 		return applyFilters(visibleProjects(q, viewer, "wp.project_id"), conds)
 	}
 	var total int
-	if len(conds) == 0 {
+	switch {
+	case openOnly:
+		total, err = s.countOpenWorkPackages(ctx, viewer, projectID)
+	case len(conds) == 0:
 		total, err = s.countWorkPackages(ctx, viewer, projectID)
-	} else {
+	default:
 		total, err = s.count(ctx, base())
 	}
 	if err != nil || p.Page.Size == 0 {
@@ -98,6 +113,31 @@ func (s *Service) countWorkPackages(ctx context.Context, viewer auth.User, proje
 	var n int
 	err := q.Scan(ctx, &n)
 	return n, err
+}
+
+// countOpenWorkPackages is the total of the default (open) collection: the
+// unfiltered total the triggers keep, less the closed work packages, which
+// the status index counts without reading the open ones.
+func (s *Service) countOpenWorkPackages(ctx context.Context, viewer auth.User, projectID int64) (int, error) {
+	all, err := s.countWorkPackages(ctx, viewer, projectID)
+	if err != nil {
+		return 0, err
+	}
+	var closed []int64
+	for _, st := range s.Statuses() {
+		if st.IsClosed {
+			closed = append(closed, st.ID)
+		}
+	}
+	if len(closed) == 0 {
+		return all, nil
+	}
+	q := s.st.Read.NewSelect().TableExpr("work_packages AS wp").Where("wp.status_id IN (?)", bun.List(closed))
+	if projectID != 0 {
+		q = q.Where("wp.project_id = ?", projectID)
+	}
+	n, err := s.count(ctx, visibleProjects(q, viewer, "wp.project_id"))
+	return all - n, err
 }
 
 // views loads what the rows link to, with the hours logged on each: one
