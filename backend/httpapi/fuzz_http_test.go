@@ -337,7 +337,7 @@ var (
 		`[{"id":{"operator":"=","values":["99999999999999999999"]}}]`, `[{"subject":{"operator":"~","values":["%_\\"]}}]`,
 		`[{"updatedAt":{"operator":"<>d","values":["2026-01-01","2026-12-31"]}}]`, `[{"createdAt":{"operator":">=","values":["9999-12-31T23:59:59Z"]}}]`,
 		`[{"nope":{"operator":"=","values":["1"]}}]`, `[{"":{}}]`, `[{"id":{"operator":"=","values":[1]}}]`, `[["updatedAt","desc"]]`,
-		`[["id","asc"],["subject","desc"]]`, `[["nope","asc"]]`, `[["id"]]`, `[[1,2]]`, strings.Repeat("[", 5000)}
+		`[["id","asc"],["subject","desc"]]`, `[["nope","asc"]]`, `[["id"]]`, `[[1,2]]`, strings.Repeat("[", 1000)} // deep, yet within the request-line limit (431 has a test of its own: a refused line can reset the connection before the answer is read)
 )
 
 // knownGood are bodies the server accepts, by request schema: the document
