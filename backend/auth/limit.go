@@ -24,7 +24,8 @@ type LoginLimits struct {
 	PerAddress int
 	// PerLogin is how many failed sign-ins one login may receive per window,
 	// from all addresses together: guessing one account's password from many
-	// addresses is limited as well.
+	// addresses is limited as well. It is well above PerAddress, so that one
+	// address alone cannot keep an account (admin, say) locked out.
 	PerLogin int
 	// MaxKeys bounds the entries kept per kind (addresses, logins), so that
 	// an attacker varying them cannot grow the limiter's memory.
@@ -42,7 +43,7 @@ func DefaultLoginLimits() LoginLimits {
 	return LoginLimits{
 		Window:     10 * time.Minute,
 		PerAddress: 20,
-		PerLogin:   10,
+		PerLogin:   60,
 		MaxKeys:    16384,
 		Hashes:     runtime.GOMAXPROCS(0),
 		HashWait:   2 * time.Second,

@@ -235,3 +235,25 @@ func TestLimiterMemoryBounded(t *testing.T) {
 		t.Fatalf("limiter holds %d addresses and %d logins, want at most 100 each", a, g)
 	}
 }
+
+// With the default limits one address cannot lock an account out: it is
+// limited itself long before the login is.
+func TestOneAddressCannotLockALoginOut(t *testing.T) {
+	lim := DefaultLoginLimits()
+	lim.Hashes, lim.HashWait = 2, time.Minute
+	s, _ := newTestService(t, lim)
+	ctx := context.Background()
+	for {
+		_, err := s.Login(ctx, "alice", "wrong password", "192.0.2.1")
+		var le *LimitError
+		if errors.As(err, &le) {
+			break
+		}
+		if !errors.Is(err, domain.ErrUnauthenticated) {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Login(ctx, "alice", testPassword, "192.0.2.9"); err != nil {
+		t.Fatalf("alice from another address after one address was limited: %v", err)
+	}
+}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -51,29 +52,9 @@ func (s *server) guard(a access) fiber.Handler {
 // <token>, then the SPA's session cookie (non-GET requests must also carry
 // the session's CSRF token in X-CSRF-Token).
 func (s *server) authenticate(c *fiber.Ctx) (auth.User, error) {
-	ctx := c.UserContext()
-	if h := c.Get(fiber.HeaderAuthorization); h != "" {
-		scheme, cred, _ := strings.Cut(h, " ")
-		switch strings.ToLower(scheme) {
-		case "basic":
-			raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
-			if err != nil {
-				return auth.User{}, domain.ErrUnauthenticated
-			}
-			user, token, _ := strings.Cut(string(raw), ":")
-			if user != "apikey" {
-				return auth.User{}, fmt.Errorf("basic authentication takes the user name 'apikey' and an API token as password: %w", domain.ErrUnauthenticated)
-			}
-			return s.Auth.AuthenticateToken(ctx, token)
-		case "bearer":
-			return s.Auth.AuthenticateToken(ctx, strings.TrimSpace(cred))
-		default:
-			return auth.User{}, fmt.Errorf("unsupported authorization scheme %q: use Basic or Bearer: %w", scheme, domain.ErrUnauthenticated)
-		}
-	}
-	sess, err := s.Auth.SessionByCookie(ctx, c.Cookies(sessionCookie))
-	if err != nil {
-		return auth.User{}, err
+	u, sess, err := s.credentials(c.UserContext(), c.Get(fiber.HeaderAuthorization), c.Cookies(sessionCookie))
+	if err != nil || sess == nil {
+		return u, err
 	}
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions:
@@ -82,7 +63,40 @@ func (s *server) authenticate(c *fiber.Ctx) (auth.User, error) {
 			return auth.User{}, fmt.Errorf("a signed-in browser must send the %s header with this request: %w", csrfHeader, domain.ErrUnauthenticated)
 		}
 	}
-	return sess.User, nil
+	return u, nil
+}
+
+// credentials authenticates an Authorization header or, without one, a
+// session cookie (then returned too, for its CSRF token). A long-lived
+// response (the live stream) calls it again with the values it captured, so
+// that a revoked token or an ended session stops it.
+func (s *server) credentials(ctx context.Context, authorization, cookie string) (auth.User, *auth.Session, error) {
+	if authorization != "" {
+		scheme, cred, _ := strings.Cut(authorization, " ")
+		switch strings.ToLower(scheme) {
+		case "basic":
+			raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+			if err != nil {
+				return auth.User{}, nil, domain.ErrUnauthenticated
+			}
+			user, token, _ := strings.Cut(string(raw), ":")
+			if user != "apikey" {
+				return auth.User{}, nil, fmt.Errorf("basic authentication takes the user name 'apikey' and an API token as password: %w", domain.ErrUnauthenticated)
+			}
+			u, err := s.Auth.AuthenticateToken(ctx, token)
+			return u, nil, err
+		case "bearer":
+			u, err := s.Auth.AuthenticateToken(ctx, strings.TrimSpace(cred))
+			return u, nil, err
+		default:
+			return auth.User{}, nil, fmt.Errorf("unsupported authorization scheme %q: use Basic or Bearer: %w", scheme, domain.ErrUnauthenticated)
+		}
+	}
+	sess, err := s.Auth.SessionByCookie(ctx, cookie)
+	if err != nil {
+		return auth.User{}, nil, err
+	}
+	return sess.User, &sess, nil
 }
 
 // authChallenge is the WWW-Authenticate value. A client may ask for another

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -30,6 +31,15 @@ const (
 // webhook and settings events of this process, and resync when the client
 // fell behind and must read the state again.
 func (s *server) stream(c *fiber.Ctx) error {
+	// The credentials are checked again while the stream lasts: signing
+	// out, a password change or a revoked token ends it.
+	authorization, cookie := strings.Clone(c.Get(fiber.HeaderAuthorization)), strings.Clone(c.Cookies(sessionCookie))
+	stillAdmin := func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		u, _, err := s.credentials(ctx, authorization, cookie)
+		return err == nil && u.Admin
+	}
 	sub := s.Live.Subscribe(streamBuffer)
 	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
@@ -51,6 +61,7 @@ func (s *server) stream(c *fiber.Ctx) error {
 		}
 		heartbeat := time.NewTicker(streamHeartbeat)
 		defer heartbeat.Stop()
+		checked := time.Now()
 		for {
 			select {
 			case <-sub.Done():
@@ -65,6 +76,13 @@ func (s *server) stream(c *fiber.Ctx) error {
 					writeEvent(w, m.Name, m.Data)
 				}
 			}
+			// At most once per streamRecheck, one indexed read.
+			if time.Since(checked) >= streamRecheck {
+				if !stillAdmin() {
+					return
+				}
+				checked = time.Now()
+			}
 			if len(sub.C) == 0 && sub.Missed() {
 				writeEvent(w, live.EventResync, []byte("{}"))
 			}
@@ -75,6 +93,10 @@ func (s *server) stream(c *fiber.Ctx) error {
 	})
 	return nil
 }
+
+// streamRecheck is how often, at most, a stream checks its credentials
+// again (a variable so that a test can make it short).
+var streamRecheck = 5 * time.Second
 
 func writeEvent(w *bufio.Writer, name string, data []byte) {
 	w.WriteString("event: ")

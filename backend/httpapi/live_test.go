@@ -608,3 +608,35 @@ func TestChangePassword(t *testing.T) {
 		t.Errorf("a change by token keeps no session: %d", r.status)
 	}
 }
+
+// A stream ends once its credentials no longer hold: here a revoked token.
+func TestStreamEndsWhenItsTokenIsRevoked(t *testing.T) {
+	old := streamRecheck
+	streamRecheck = 20 * time.Millisecond
+	t.Cleanup(func() { streamRecheck = old })
+	e, _ := newLiveEnv(t)
+	base := e.listen()
+	r := e.do("POST", "/api/account/tokens", `{"name":"stream"}`, bearer(e.adminTok), "Content-Type: application/json")
+	if r.status != 201 {
+		t.Fatal(r.body)
+	}
+	created := r.json(t)
+	s := openStream(t, base, created["token"].(string))
+	e.patchSettings(`{"maxPageSize":999}`)
+	s.next(t, "settings")
+	if r := e.do("DELETE", fmt.Sprintf("/api/account/tokens/%v", created["id"]), "", bearer(e.adminTok)); r.status != 204 {
+		t.Fatal(r.body)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for n := 0; time.Now().Before(deadline); n++ {
+		e.patchSettings(fmt.Sprintf(`{"maxPageSize":%d}`, 500+n%100))
+		select {
+		case _, ok := <-s.events:
+			if !ok {
+				return // ended
+			}
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	t.Fatal("the stream went on after its token was revoked")
+}
