@@ -155,11 +155,12 @@ func (l *largePages) record(uri string, size int) {
 
 // invalidateOnRemoteWrites drops the cached responses (and the tracker's
 // cached totals) when another process sharing the database wrote to the
-// tracker: every such write records an outbox event, so the newest event id
-// moves. The settings' own counter is part of the cache version already.
+// tracker: such a write records an outbox event, so the newest event id
+// moves, or bumps the tracker counter. The settings' own counter is part of
+// the cache version already.
 func (s *server) invalidateOnRemoteWrites() {
 	s.Settings.OnChange(func(prev, cur settings.Changes) {
-		if cur.Events != prev.Events {
+		if cur.Events != prev.Events || cur.Tracker != prev.Tracker {
 			s.Tracker.Invalidate()
 		}
 	})

@@ -103,6 +103,24 @@ func TestChangesReachAnotherServer(t *testing.T) {
 	}
 	eventually(t, "a work package created in the other process", func() bool { return total(b) == 1 })
 
+	// An attachment deleted through a, which records no event, leaves b's
+	// cached list too.
+	if r := a.uploadMeta(1, `{"fileName":"notes.txt"}`); r.status != 201 {
+		t.Fatalf("upload: %d %s", r.status, r.body)
+	}
+	attachments := func(e *env) float64 {
+		r := e.do("GET", "/api/v3/work_packages/1/attachments", "", admin)
+		if r.status != 200 {
+			t.Fatalf("attachments: %d %s", r.status, r.body)
+		}
+		return r.json(t)["total"].(float64)
+	}
+	eventually(t, "an attachment added in the other process", func() bool { return attachments(b) == 1 })
+	if r := a.do("DELETE", "/api/v3/attachments/1", "", admin); r.status != 204 {
+		t.Fatalf("delete attachment: %d %s", r.status, r.body)
+	}
+	eventually(t, "an attachment deleted in the other process", func() bool { return attachments(b) == 0 })
+
 	// restApiEnabled=false set through a is enforced by b.
 	if r := b.do("GET", "/api/v3/users/me", "", bearer(a.userTok)); r.status != 200 {
 		t.Fatalf("token before: %d %s", r.status, r.body)

@@ -152,6 +152,8 @@ func New(ctx context.Context, st *store.Store, now func() time.Time, hub *live.H
 const (
 	CounterSettings = "settings"
 	CounterAuth     = "auth"
+	// CounterTracker counts tracker writes that record no event.
+	CounterTracker = "tracker"
 )
 
 // PollInterval is how often Watch reads the change counters: well inside
@@ -171,6 +173,8 @@ type Changes struct {
 	// value may commit after a larger one; there the tracker needs a counter
 	// of its own, or LISTEN/NOTIFY.)
 	Events int64
+	// Tracker counts the tracker writes that record no event.
+	Tracker int64
 }
 
 // Bump increments a change counter inside the transaction of the change it
@@ -187,7 +191,8 @@ func (s *Service) readChanges(ctx context.Context) (Changes, error) {
 	err := s.st.Read.NewRaw(`SELECT
 		(SELECT value FROM change_counters WHERE name = ?),
 		(SELECT value FROM change_counters WHERE name = ?),
-		(SELECT coalesce(max(id), 0) FROM events)`, CounterSettings, CounterAuth).Scan(ctx, &c.Settings, &c.Auth, &c.Events)
+		(SELECT coalesce(max(id), 0) FROM events),
+		(SELECT value FROM change_counters WHERE name = ?)`, CounterSettings, CounterAuth, CounterTracker).Scan(ctx, &c.Settings, &c.Auth, &c.Events, &c.Tracker)
 	if err != nil {
 		return c, fmt.Errorf("read change counters: %w", err)
 	}

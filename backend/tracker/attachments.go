@@ -13,6 +13,7 @@ import (
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/outbox"
+	"github.com/hookpost/hookpost/backend/settings"
 )
 
 // MaxAttachmentSize is the largest file an attachment may hold.
@@ -168,7 +169,10 @@ func (s *Service) DeleteAttachment(ctx context.Context, viewer auth.User, id int
 		return fmt.Errorf("you are not allowed to delete attachment %d: only the user who uploaded it, or an administrator, may: %w", id, domain.ErrForbidden)
 	}
 	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewDelete().Model((*Attachment)(nil)).Where("id = ?", id).Exec(ctx)
-		return err
+		if _, err := tx.NewDelete().Model((*Attachment)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
+			return err
+		}
+		// No event announces it: other processes learn of it by the counter.
+		return settings.Bump(ctx, tx, settings.CounterTracker)
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/settings"
 )
 
 // ListCategories returns the categories of a project viewer may see, by name.
@@ -58,8 +59,10 @@ func (s *Service) CreateCategory(ctx context.Context, viewer auth.User, projectI
 	}
 	c := Category{ProjectID: projectID, Name: name, AssignedToID: assigneeID}
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		_, err := tx.NewInsert().Model(&c).Exec(ctx)
-		return err
+		if _, err := tx.NewInsert().Model(&c).Exec(ctx); err != nil {
+			return err
+		}
+		return settings.Bump(ctx, tx, settings.CounterTracker) // no event: see DeleteAttachment
 	})
 	if err != nil {
 		return CategoryView{}, err
