@@ -358,24 +358,32 @@ func ProjectSchema(o SchemaOptions) SchemaResource {
 func TimeEntrySchema(viewer auth.User, o SchemaOptions) SchemaResource {
 	o.Self = "/api/v3/time_entries/schema"
 	if o.Allowed == nil {
-		o.Allowed = TimeEntryAllowed(viewer)
+		o.Allowed = TimeEntryAllowed(viewer, nil)
 	}
 	return buildSchema(timeEntryAttributes, timeEntryForm.specs(), o)
 }
 
 // TimeEntryAllowed are the values a time entry's links may take for viewer:
-// active projects, any work package it can see, and the users it may log
-// time for (itself; any user for an administrator).
-func TimeEntryAllowed(viewer auth.User) map[string]Allowed {
+// active projects, any work package it can see, the users it may log time
+// for (itself; any user for an administrator) and the activities.
+func TimeEntryAllowed(viewer auth.User, activities []tracker.TimeEntryActivity) map[string]Allowed {
 	users := Allowed{Href: "/api/v3/users"}
 	if !viewer.Admin {
 		users = Allowed{Links: []*Link{Titled(usersHref+itoa(viewer.ID), viewer.Name())}, Values: []any{User(viewer, viewer)}}
 	}
-	return map[string]Allowed{
+	allowed := map[string]Allowed{
 		"project":     {Href: ActiveProjectsHref},
 		"workPackage": {Href: "/api/v3/work_packages?filters=" + url.QueryEscape("[]")},
 		"user":        users,
 	}
+	if len(activities) > 0 {
+		allowed["activity"] = listed(activities,
+			func(a tracker.TimeEntryActivity) TimeEntryActivityResource {
+				return TimeEntryActivity(tracker.TimeEntryActivityView{TimeEntryActivity: a}, viewer)
+			},
+			func(a tracker.TimeEntryActivity) *Link { return Titled(activitiesHref+itoa(a.ID), a.Name) })
+	}
+	return allowed
 }
 
 // ProjectForm renders the form of a project create (self

@@ -267,7 +267,8 @@ func (s *server) renderMarkdown(c *fiber.Ctx) error {
 
 func (s *server) timeEntrySchema(c *fiber.Ctx) error {
 	viewer := currentUser(c)
-	o := hal.SchemaOptions{Creating: true, Overrides: s.Tracker.OverridesReadOnly(viewer, true)}
+	o := hal.SchemaOptions{Creating: true, Overrides: s.Tracker.OverridesReadOnly(viewer, true),
+		Allowed: hal.TimeEntryAllowed(viewer, s.Tracker.TimeEntryActivities())}
 	return c.JSON(hal.TimeEntrySchema(viewer, o), hal.MediaType)
 }
 
@@ -290,7 +291,8 @@ func (s *server) timeEntryForm(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	o := hal.SchemaOptions{Creating: id == 0, Overrides: s.Tracker.OverridesReadOnly(viewer, id == 0)}
+	o := hal.SchemaOptions{Creating: id == 0, Overrides: s.Tracker.OverridesReadOnly(viewer, id == 0),
+		Allowed: hal.TimeEntryAllowed(viewer, s.Tracker.TimeEntryActivities())}
 	return c.JSON(hal.TimeEntryForm(t, viewer, formErrors(parsed, validated), o), hal.MediaType)
 }
 

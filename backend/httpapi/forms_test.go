@@ -616,7 +616,8 @@ func TestFormsConformToOpenProjectSchemas(t *testing.T) {
 				raw, _ := json.Marshal(p)
 				conforms(t, property, what+" property "+name, raw)
 				for i, v := range asList(dig(p, "_embedded", "allowedValues")) {
-					model := map[string]string{"Status": "status_model", "Type": "type_model", "Priority": "priority_model", "User": "user_model"}[dig(v, "_type").(string)]
+					model := map[string]string{"Status": "status_model", "Type": "type_model", "Priority": "priority_model", "User": "user_model",
+						"TimeEntriesActivity": "time_entry_activity_model"}[dig(v, "_type").(string)]
 					raw, _ := json.Marshal(v)
 					conforms(t, schema(model), what+" "+name+" allowed value "+strconv.Itoa(i), raw)
 				}
