@@ -1,0 +1,5 @@
+-- The default (open) total of a project's work packages is the kept count
+-- less the closed ones: this index counts those without reading the
+-- project's other rows (by project_id alone the count grew with the
+-- project, on every list after every write).
+CREATE INDEX IF NOT EXISTS work_packages_project_status ON work_packages (project_id, status_id);
