@@ -20,6 +20,7 @@ import (
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/hal"
+	"github.com/hookpost/hookpost/backend/live"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
 	"github.com/hookpost/hookpost/backend/tracker"
@@ -48,8 +49,19 @@ func (c *clock) now() time.Time { return c.t }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
+	e := buildEnv(t, filepath.Join(t.TempDir(), "hookpost.db"), nil)
+	e.admin, e.adminTok = e.newUser("admin", true)
+	e.user, e.userTok = e.newUser("jane", false)
+	return e
+}
+
+// buildEnv wires the services on the SQLite file at path as main does, with
+// hub (nil: none) fed by the settings, the webhooks and the dispatcher; it
+// creates no users.
+func buildEnv(t *testing.T, path string, hub *live.Hub) *env {
+	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "hookpost.db"))
+	st, err := store.Open(ctx, path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +70,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
-	set, err := settings.New(ctx, st, clk.now, nil)
+	set, err := settings.New(ctx, st, clk.now, hub)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,20 +82,26 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	disp := testDispatcher(st, clk.now)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	cfg := dispatch.DefaultConfig("test")
+	cfg.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	cfg.Timeout = 2 * time.Second
+	cfg.Live = hub
+	disp, err := dispatch.New(ctx, st, cfg, clk.now, log)
+	if err != nil {
+		t.Fatal(err)
+	}
 	spa := fstest.MapFS{
 		"index.html":    {Data: []byte("<!doctype html><title>Hookpost</title>")},
 		"docs.html":     {Data: []byte("<!doctype html><title>Hookpost API docs</title>")},
 		"assets/app.js": {Data: []byte("console.log(1)")},
 	}
-	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Webhooks: webhooks.New(st, clk.now, nil), Dispatcher: disp, Version: "test", SPA: spa, MetricsToken: testMetricsToken, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Webhooks: webhooks.New(st, clk.now, hub), Dispatcher: disp,
+		Live: hub, Version: "test", SPA: spa, MetricsToken: testMetricsToken, Log: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, app: app, store: st, settings: set, auth: a, tracker: tr, dispatch: disp, clock: clk}
-	e.admin, e.adminTok = e.newUser("admin", true)
-	e.user, e.userTok = e.newUser("jane", false)
-	return e
+	return &env{t: t, app: app, store: st, settings: set, auth: a, tracker: tr, dispatch: disp, clock: clk}
 }
 
 func (e *env) newUser(login string, admin bool) (auth.User, string) {
@@ -180,17 +198,6 @@ func errorID(t *testing.T, r resp) string {
 }
 
 // testDispatcher may reach receivers on loopback, where httptest listens.
-func testDispatcher(st *store.Store, now func() time.Time) *dispatch.Dispatcher {
-	cfg := dispatch.DefaultConfig("test")
-	cfg.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-	cfg.Timeout = 2 * time.Second
-	d, err := dispatch.New(context.Background(), st, cfg, now, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		panic(err)
-	}
-	return d
-}
-
 // listen serves e's app on a real loopback listener, for requests that
 // app.Test cannot send (bodies over fasthttp's limit, a connection's reuse,
 // a stream read as it comes). Open streams end with their clients; the

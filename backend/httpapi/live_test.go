@@ -6,69 +6,25 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/hookpost/hookpost/backend/auth"
-	"github.com/hookpost/hookpost/backend/dispatch"
-	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/live"
-	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
-	"github.com/hookpost/hookpost/backend/tracker"
-	"github.com/hookpost/hookpost/backend/webhooks"
 )
 
 // newLiveEnv is newEnv with one live hub fed by the settings, the webhooks
 // and the dispatcher, as main wires them.
 func newLiveEnv(t *testing.T) (*env, *live.Hub) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "hookpost.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
 	hub := live.NewHub()
-	clk := &clock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
-	set, err := settings.New(ctx, st, clk.now, hub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := auth.New(ctx, st, set, clk.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := tracker.New(ctx, st, set, clk.now, hal.EventPayload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := dispatch.DefaultConfig("test")
-	cfg.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
-	cfg.Timeout = 2 * time.Second
-	cfg.Live = hub
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	disp, err := dispatch.New(ctx, st, cfg, clk.now, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Webhooks: webhooks.New(st, clk.now, hub), Dispatcher: disp,
-		Live: hub, Version: "test", Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{t: t, app: app, store: st, settings: set, auth: a, tracker: tr, dispatch: disp, clock: clk}
+	e := buildEnv(t, filepath.Join(t.TempDir(), "hookpost.db"), hub)
 	e.admin, e.adminTok = e.newUser("admin", true)
 	e.user, e.userTok = e.newUser("jane", false)
 	return e, hub

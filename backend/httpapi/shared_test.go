@@ -8,12 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookpost/hookpost/backend/auth"
-	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/settings"
-	"github.com/hookpost/hookpost/backend/store"
-	"github.com/hookpost/hookpost/backend/tracker"
-	"github.com/hookpost/hookpost/backend/webhooks"
 )
 
 // newSharedEnvs returns two servers, each with its own services and database
@@ -32,38 +27,15 @@ func newSharedEnvs(t *testing.T) (*env, *env) {
 
 func newEnvAt(t *testing.T, path string) *env {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	clk := &clock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
-	set, err := settings.New(ctx, st, clk.now, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := auth.New(ctx, st, set, clk.now)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, err := tracker.New(ctx, st, set, clk.now, hal.EventPayload)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	app, err := New(Deps{Store: st, Settings: set, Auth: a, Tracker: tr, Webhooks: webhooks.New(st, clk.now, nil), Dispatcher: testDispatcher(st, clk.now), Version: "test", Log: log})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := buildEnv(t, path, nil)
 	wctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { set.Watch(wctx, 10*time.Millisecond, log); close(done) }()
+	go func() {
+		e.settings.Watch(wctx, 10*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		close(done)
+	}()
 	t.Cleanup(func() { stop(); <-done }) // runs before the store closes
-	return &env{t: t, app: app, store: st, settings: set, auth: a, tracker: tr, clock: clk}
+	return e
 }
 
 // eventually polls cond for up to 2 s (SPEC §2 allows 1 s; the margin is for
