@@ -6,7 +6,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -162,10 +161,10 @@ func (r *idleReclaimer) quiet(allocs uint64) bool {
 	return true
 }
 
-// returnMemoryWhenIdle runs until ctx ends. Besides the Go heap, it asks
-// every open SQLite connection of dbs to drop its page cache (PRAGMA
-// shrink_memory), which SQLite keeps outside the Go heap.
-func returnMemoryWhenIdle(ctx context.Context, dbs ...*sql.DB) {
+// returnMemoryWhenIdle runs until ctx ends. Besides the Go heap, it calls
+// release for what the database keeps outside it (SQLite's page caches and
+// prepared statements).
+func returnMemoryWhenIdle(ctx context.Context, release func(context.Context)) {
 	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
 	r := idleReclaimer{}
 	t := time.NewTicker(quietPeriod)
@@ -178,32 +177,9 @@ func returnMemoryWhenIdle(ctx context.Context, dbs ...*sql.DB) {
 		}
 		metrics.Read(sample)
 		if r.quiet(sample[0].Value.Uint64()) {
-			for _, db := range dbs {
-				shrinkSQLite(ctx, db)
-			}
+			release(ctx)
 			debug.FreeOSMemory()
 		}
-	}
-}
-
-// shrinkSQLite runs PRAGMA shrink_memory on each idle connection of db: it
-// holds them all at once so that each statement reaches a different one.
-func shrinkSQLite(ctx context.Context, db *sql.DB) {
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	var conns []*sql.Conn
-	defer func() {
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	}()
-	for range db.Stats().Idle {
-		c, err := db.Conn(ctx)
-		if err != nil {
-			return
-		}
-		conns = append(conns, c)
-		_, _ = c.ExecContext(ctx, "PRAGMA shrink_memory")
 	}
 }
 
@@ -315,7 +291,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	watched := make(chan struct{})
 	go func() { svc.settings.Watch(wctx, settings.PollInterval, log); close(watched) }()
 	defer func() { stopWatch(); <-watched }()
-	go returnMemoryWhenIdle(ctx, svc.store.DB.DB, svc.store.Read.DB)
+	go returnMemoryWhenIdle(ctx, svc.store.ReleaseMemory)
 	dispatched := make(chan struct{})
 	go func() { dispatcher.Run(context.Background()); close(dispatched) }()
 	stopped := false

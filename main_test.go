@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"io"
 	"log/slog"
 	"math"
@@ -17,7 +16,6 @@ import (
 	"time"
 
 	"github.com/hookpost/hookpost/backend/config"
-	"github.com/hookpost/hookpost/backend/store"
 )
 
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -158,35 +156,5 @@ func TestIdleReclaimer(t *testing.T) {
 		if got := r.quiet(allocs); got != s.want {
 			t.Errorf("step %d (%d MiB allocated): return memory %v, want %v", i, s.allocated>>20, got, s.want)
 		}
-	}
-}
-
-// TestShrinkSQLiteGivesConnectionsBack: every idle connection is visited and
-// none is kept.
-func TestShrinkSQLiteGivesConnectionsBack(t *testing.T) {
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "hookpost.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	db := st.Read.DB
-	var conns []*sql.Conn
-	for range 3 {
-		c, err := db.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
-	}
-	for _, c := range conns {
-		_ = c.Close()
-	}
-	if idle := db.Stats().Idle; idle < 3 {
-		t.Fatalf("%d idle connections before, want 3", idle)
-	}
-	shrinkSQLite(ctx, db)
-	if s := db.Stats(); s.InUse != 0 || s.Idle < 3 {
-		t.Errorf("after shrinking: %d in use, %d idle", s.InUse, s.Idle)
 	}
 }

@@ -3,23 +3,36 @@ package store
 import (
 	"context"
 	"database/sql"
+	"hash/maphash"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
 )
 
-// maxCachedStatements bounds the read statement cache.
-const maxCachedStatements = 1024
+// Read statement cache bounds. bun inlines arguments into the SQL, so most
+// texts run once (a work package by its id, the users of one page) and only
+// some repeat (the same page of a collection, the dispatcher's queries). A
+// prepared statement holds a compiled program on every read connection that
+// ran it (tens of KB for a list), outside the Go heap: caching every text up
+// to a large bound made the process grow for many minutes under steady load.
+// So a text is prepared and kept only when it is seen a second time within
+// the last maxSeenStatements texts, and a full cache is emptied (the queries
+// that repeat fill it again).
+const (
+	maxCachedStatements = 128
+	maxSeenStatements   = 4096
+)
 
-// stmtCache keeps prepared read statements by their SQL text. bun inlines
-// arguments into the SQL, so only repeated identical queries (the same page
-// of a collection, a token lookup) hit it, and those are the hot ones:
-// SQLite's parser and planner cost more than running such a query.
+// stmtCache keeps prepared read statements by their SQL text; the hot ones
+// skip SQLite's parser and planner, which cost more than running them.
 type stmtCache struct {
-	m sync.Map // SQL text → *sql.Stmt
-	n atomic.Int64
+	mu sync.RWMutex
+	m  map[string]*sql.Stmt
+
+	seenMu sync.Mutex
+	seed   maphash.Seed
+	seen   map[uint64]struct{}
 }
 
 // ReadScan runs the select q on the read pool through a cached prepared
@@ -32,43 +45,118 @@ func (s *Store) ReadScan(ctx context.Context, q *bun.SelectQuery, dest ...any) e
 	return s.Read.ScanRows(ctx, rows, dest...)
 }
 
-// ReadQuery runs a parameterised query ("... WHERE id = ?") on the read pool
-// through a cached prepared statement; the caller closes the rows.
+// ReadQuery runs a parameterised query ("... WHERE id = ?") on the read pool,
+// through a prepared statement when the query repeats; the caller closes the
+// rows.
 func (s *Store) ReadQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	stmt, done, err := s.stmts.get(ctx, s.Read.DB, query)
-	if err != nil {
-		return nil, err
-	}
-	defer done()
-	return stmt.QueryContext(ctx, args...)
+	return s.stmts.query(ctx, s.Read.DB, query, args...)
 }
 
-// get returns the prepared statement of query, and what to call once the
-// statement has run (closing it when the cache is full).
-func (c *stmtCache) get(ctx context.Context, db *sql.DB, query string) (*sql.Stmt, func(), error) {
-	if v, ok := c.m.Load(query); ok {
-		return v.(*sql.Stmt), func() {}, nil
+func (c *stmtCache) query(ctx context.Context, db *sql.DB, query string, args ...any) (*sql.Rows, error) {
+	c.mu.RLock()
+	if stmt := c.m[query]; stmt != nil {
+		// Run under the read lock: emptying the cache waits for this call,
+		// and the rows it returns keep the statement alive until closed.
+		rows, err := stmt.QueryContext(ctx, args...)
+		c.mu.RUnlock()
+		return rows, err
+	}
+	c.mu.RUnlock()
+	if c.firstSighting(query) {
+		return db.QueryContext(ctx, query, args...)
 	}
 	prepared, err := db.PrepareContext(ctx, query)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	if c.n.Load() >= maxCachedStatements {
-		return prepared, func() { prepared.Close() }, nil
-	}
-	if prev, loaded := c.m.LoadOrStore(query, prepared); loaded {
+	c.mu.Lock()
+	if prev := c.m[query]; prev != nil {
 		prepared.Close()
-		return prev.(*sql.Stmt), func() {}, nil
+		prepared = prev
+	} else {
+		if len(c.m) >= maxCachedStatements {
+			c.closeAll()
+		}
+		if c.m == nil {
+			c.m = map[string]*sql.Stmt{}
+		}
+		c.m[query] = prepared
 	}
-	c.n.Add(1)
-	return prepared, func() {}, nil
+	// Still under the lock, so that nothing closes it before it runs.
+	rows, err := prepared.QueryContext(ctx, args...)
+	c.mu.Unlock()
+	return rows, err
 }
 
-func (c *stmtCache) close() {
-	c.m.Range(func(_, v any) bool {
-		v.(*sql.Stmt).Close()
-		return true
-	})
+// firstSighting records query and reports whether it was not seen recently.
+func (c *stmtCache) firstSighting(query string) bool {
+	c.seenMu.Lock()
+	defer c.seenMu.Unlock()
+	if c.seen == nil || len(c.seen) >= maxSeenStatements {
+		if c.seen == nil {
+			c.seed = maphash.MakeSeed()
+		}
+		c.seen = make(map[uint64]struct{}, 256)
+	}
+	h := maphash.String(c.seed, query)
+	if _, ok := c.seen[h]; ok {
+		return false
+	}
+	c.seen[h] = struct{}{}
+	return true
+}
+
+// closeAll closes every cached statement; the caller holds mu.
+func (c *stmtCache) closeAll() {
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
+}
+
+// reset empties the cache, releasing the statements' memory on every
+// connection.
+func (c *stmtCache) reset() {
+	c.mu.Lock()
+	c.closeAll()
+	c.mu.Unlock()
+	c.seenMu.Lock()
+	c.seen = nil
+	c.seenMu.Unlock()
+}
+
+func (c *stmtCache) close() { c.reset() }
+
+// ReleaseMemory returns what the database connections hold outside the Go
+// heap: the read statement cache is emptied and every idle connection drops
+// its page cache (PRAGMA shrink_memory). For an idle process; the caches fill
+// again with the next requests.
+func (s *Store) ReleaseMemory(ctx context.Context) {
+	s.stmts.reset()
+	for _, db := range []*sql.DB{s.DB.DB, s.Read.DB} {
+		shrinkSQLite(ctx, db)
+	}
+}
+
+// shrinkSQLite runs PRAGMA shrink_memory on each idle connection of db: it
+// holds them all at once so that each statement reaches a different one.
+func shrinkSQLite(ctx context.Context, db *sql.DB) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	var conns []*sql.Conn
+	defer func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}()
+	for range db.Stats().Idle {
+		c, err := db.Conn(ctx)
+		if err != nil {
+			return
+		}
+		conns = append(conns, c)
+		_, _ = c.ExecContext(ctx, "PRAGMA shrink_memory")
+	}
 }
 
 // writeStmts keeps prepared statements of the writer connection by SQL text.
