@@ -1,5 +1,5 @@
-// Package store opens Hookpost's database (SQLite by default) and applies the
-// migrations embedded in the binary.
+// Package store opens Hookpost's database (SQLite by default, PostgreSQL for
+// a postgres:// URL) and applies the migrations embedded in the binary.
 package store
 
 import (
@@ -33,6 +33,8 @@ var sqliteMigrations embed.FS
 // than letting several connections spin on SQLITE_BUSY, and it makes "BEGIN"
 // never fail with a lock error. Read is a pool of read-only connections that
 // WAL lets run beside the writer; plain reads outside a transaction use it.
+// On PostgreSQL the same split holds (see openPostgres for why, and for the
+// pool sizes and timeouts).
 type Store struct {
 	DB   *bun.DB
 	Read *bun.DB
@@ -41,9 +43,15 @@ type Store struct {
 	writes writeStmts
 	w      writer
 
+	// SQLite only: the connection of the background checkpoints.
 	checkpoint *sql.DB
 	stopCkpt   chan struct{}
 	ckptDone   chan struct{}
+
+	// PostgreSQL only.
+	pg     bool
+	lockDB *sql.DB // holds Migrate's advisory lock
+	loc    string  // the URL without its password
 }
 
 // writerBusyTimeoutMS is how long the writer waits for another process's
@@ -122,8 +130,17 @@ func (s *Store) restartWAL(ctx context.Context) error {
 
 var errWALBusy = errors.New("the WAL could not be restarted: readers or another writer were busy")
 
-// Open opens (creating if needed) the SQLite file at path.
-func Open(ctx context.Context, path string) (*Store, error) {
+// Open opens the database at loc: a postgres:// (or postgresql://) URL
+// opens PostgreSQL, anything else is the path of a SQLite file, created if
+// needed.
+func Open(ctx context.Context, loc string) (*Store, error) {
+	if IsPostgresURL(loc) {
+		return openPostgres(ctx, loc)
+	}
+	return openSQLite(ctx, loc)
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if path != ":memory:" {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
@@ -192,6 +209,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		checkpoint: cdb,
 		stopCkpt:   make(chan struct{}),
 		ckptDone:   make(chan struct{}),
+		loc:        path,
 	}
 	go s.checkpointLoop()
 	return s, nil
@@ -200,6 +218,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // Close closes both handles.
 func (s *Store) Close() error {
 	s.w.close()
+	if s.pg {
+		return errors.Join(s.Read.Close(), s.DB.Close(), s.lockDB.Close())
+	}
 	close(s.stopCkpt)
 	<-s.ckptDone
 	s.stmts.close()
@@ -210,7 +231,13 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) migrator() (*migrate.Migrator, error) {
-	sub, err := fs.Sub(sqliteMigrations, "migrations/sqlite")
+	// Each database has its own files, with the same names and numbers, so
+	// that one table of applied migrations reads the same on both.
+	files, dir := fs.FS(sqliteMigrations), "migrations/sqlite"
+	if s.pg {
+		files, dir = postgresMigrations, "migrations/postgres"
+	}
+	sub, err := fs.Sub(files, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -219,8 +246,9 @@ func (s *Store) migrator() (*migrate.Migrator, error) {
 		return nil, err
 	}
 	// No migrator.Lock: the lock row it writes would outlive a process killed
-	// mid-migration. Each migration runs in an immediate transaction, and
-	// SQLite's single writer lock serialises concurrent starters.
+	// mid-migration. On SQLite each migration runs in an immediate
+	// transaction, and the single writer lock serialises concurrent
+	// starters; on PostgreSQL Migrate holds an advisory lock.
 	return migrate.NewMigrator(s.DB, ms, migrate.WithMarkAppliedOnSuccess(true)), nil
 }
 
@@ -230,14 +258,24 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := m.Init(ctx); err != nil {
-		return 0, fmt.Errorf("init migrations: %w", err)
+	applied := 0
+	run := func() error {
+		if err := m.Init(ctx); err != nil {
+			return fmt.Errorf("init migrations: %w", err)
+		}
+		group, err := m.Migrate(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		applied = len(group.Migrations)
+		return nil
 	}
-	group, err := m.Migrate(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("migrate: %w", err)
+	if s.pg {
+		err = s.withMigrationLock(ctx, run)
+	} else {
+		err = run()
 	}
-	return len(group.Migrations), nil
+	return applied, err
 }
 
 // Pending reports the migrations embedded in this binary that the database
