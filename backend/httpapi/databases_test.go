@@ -82,3 +82,42 @@ func TestInstancesCreatingProjectsAtOnce(t *testing.T) {
 		t.Fatalf("%d distinct identifiers for %d projects: %v", len(idents), 2*perInstance, idents)
 	}
 }
+
+// TestInstancesCommentingAtOnce: comments made through two instances on one
+// work package at the same time each get a version of their own.
+func TestInstancesCommentingAtOnce(t *testing.T) {
+	a, b := newSharedEnvs(t)
+	admin := bearer(a.adminTok)
+	if r := a.do("POST", "/api/v3/projects", `{"identifier":"demo","name":"Demo","public":true}`, admin); r.status != 201 {
+		t.Fatalf("project: %d %s", r.status, r.body)
+	}
+	if r := a.do("POST", "/api/v3/work_packages", wpBody("Talked about", ""), admin); r.status != 201 {
+		t.Fatalf("work package: %d %s", r.status, r.body)
+	}
+	const perInstance = 6
+	var wg sync.WaitGroup
+	for _, e := range []*env{a, b} {
+		for range perInstance {
+			wg.Go(func() {
+				if r := e.do("POST", "/api/v3/work_packages/1/activities", `{"comment":{"raw":"Hello"}}`, admin); r.status != 201 {
+					t.Errorf("comment: %d %s", r.status, r.body)
+				}
+			})
+		}
+	}
+	wg.Wait()
+	var versions []int
+	if err := a.store.Read.NewRaw("SELECT version FROM comments WHERE work_package_id = 1 ORDER BY version").Scan(t.Context(), &versions); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]bool{}
+	for _, v := range versions {
+		if seen[v] {
+			t.Fatalf("comment versions %v: two comments share a version", versions)
+		}
+		seen[v] = true
+	}
+	if len(versions) != 2*perInstance {
+		t.Fatalf("%d comments, want %d", len(versions), 2*perInstance)
+	}
+}
