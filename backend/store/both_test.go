@@ -53,12 +53,6 @@ func TestMigrateThenReopen(t *testing.T) {
 // TestInstancesStartingTogether: instances migrating one empty database at
 // the same time apply every migration once between them.
 func TestInstancesStartingTogether(t *testing.T) {
-	if !storetest.Postgres() {
-		// Each migration runs in a transaction of its own, after every
-		// starter has read which ones are applied: the second starter runs
-		// them again (and fails on ALTER TABLE ADD COLUMN).
-		t.Skip("known defect on SQLite: processes migrating one file at the same time each apply the migrations")
-	}
 	ctx := context.Background()
 	loc := storetest.Location(t)
 	var stores [3]*store.Store

@@ -246,11 +246,37 @@ func (s *Store) migrator() (*migrate.Migrator, error) {
 		return nil, err
 	}
 	// No migrator.Lock: the lock row it writes would outlive a process killed
-	// mid-migration. On SQLite each migration runs in an immediate
-	// transaction, and the single writer lock serialises concurrent
-	// starters; on PostgreSQL Migrate holds an advisory lock.
-	return migrate.NewMigrator(s.DB, ms, migrate.WithMarkAppliedOnSuccess(true)), nil
+	// mid-migration. On PostgreSQL Migrate holds an advisory lock instead.
+	// On SQLite each migration runs in an immediate transaction, which
+	// waits for another starter's; but every starter reads which migrations
+	// are applied before it begins, so inside its transaction a migration
+	// checks that it is still unapplied, and records itself there (bun
+	// records it once more after the commit, an upsert).
+	opts := []migrate.MigratorOption{migrate.WithMarkAppliedOnSuccess(true)}
+	if !s.pg {
+		opts = append(opts, migrate.WithUpsert(true),
+			migrate.BeforeMigration(func(ctx context.Context, db bun.IConn, m *migrate.Migration) error {
+				var n int
+				if err := db.QueryRowContext(ctx, "SELECT count(*) FROM bun_migrations WHERE name = ?", m.Name).Scan(&n); err != nil {
+					return err
+				}
+				if n > 0 {
+					return errAppliedElsewhere
+				}
+				return nil
+			}),
+			migrate.AfterMigration(func(ctx context.Context, db bun.IConn, m *migrate.Migration) error {
+				_, err := db.ExecContext(ctx, "INSERT INTO bun_migrations (name, group_id, migrated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+					m.Name, m.GroupID, time.Now().UTC())
+				return err
+			}))
+	}
+	return migrate.NewMigrator(s.DB, ms, opts...), nil
 }
+
+// errAppliedElsewhere: another process applied the migration after this one
+// read which were applied; Migrate reads them again.
+var errAppliedElsewhere = errors.New("the migration was applied by another process meanwhile")
 
 // Migrate applies every pending migration and returns how many it applied.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
@@ -264,18 +290,28 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 			return fmt.Errorf("init migrations: %w", err)
 		}
 		group, err := m.Migrate(ctx)
+		applied = 0
+		if group != nil {
+			applied = len(group.Migrations) // up to the one that failed
+		}
 		if err != nil {
+			applied = max(0, applied-1)
 			return fmt.Errorf("migrate: %w", err)
 		}
-		applied = len(group.Migrations)
 		return nil
 	}
 	if s.pg {
-		err = s.withMigrationLock(ctx, run)
-	} else {
-		err = run()
+		return applied, s.withMigrationLock(ctx, run)
 	}
-	return applied, err
+	total := 0
+	for range 100 {
+		err = run()
+		total += applied
+		if !errors.Is(err, errAppliedElsewhere) {
+			break
+		}
+	}
+	return total, err
 }
 
 // Pending reports the migrations embedded in this binary that the database
