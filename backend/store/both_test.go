@@ -207,3 +207,38 @@ func TestWriteRunsAgainAfterAnotherInstanceCommitted(t *testing.T) {
 		t.Fatalf("missing project: %v, want a validation error on project", err)
 	}
 }
+
+// TestPostgresKeepsNoStatementPerQuery: bun inlines arguments, so nearly
+// every query text is new; on PostgreSQL none of them may leave a prepared
+// statement behind on the connection (memory that grows with the distinct
+// queries), as pgx's default mode would.
+func TestPostgresKeepsNoStatementPerQuery(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("PostgreSQL only: SQLite's read statements are cached on purpose, up to a bound")
+	}
+	ctx := context.Background()
+	st := storetest.Open(t)
+	for _, db := range []*bun.DB{st.Read, st.DB} {
+		conn, err := db.DB.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 50 {
+			var n int
+			if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE id > "+strconv.Itoa(i)).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM users WHERE id > $1", i).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var prepared int
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM pg_prepared_statements").Scan(&prepared); err != nil {
+			t.Fatal(err)
+		}
+		conn.Close()
+		if prepared != 0 {
+			t.Fatalf("%d statements prepared on the connection after 100 queries, want 0", prepared)
+		}
+	}
+}
