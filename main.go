@@ -86,11 +86,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 			return exitUsage
 		}
 	}
-	if cfg.DatabaseURL != "" {
-		fmt.Fprintln(stderr, "hookpost: --database-url: PostgreSQL is not supported by this version yet; use --db PATH (SQLite)")
-		return exitUsage
-	}
-
 	tuneGC(getenv)
 	log := newLogger(cfg.LogFormat, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -202,8 +197,17 @@ type services struct {
 	live *live.Hub
 }
 
+// databaseLocation is where cfg puts the database: the PostgreSQL URL when
+// one is given, else the SQLite file.
+func databaseLocation(cfg config.Config) string {
+	if cfg.DatabaseURL != "" {
+		return cfg.DatabaseURL
+	}
+	return cfg.DBPath
+}
+
 func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*services, error) {
-	st, err := store.Open(ctx, cfg.DBPath)
+	st, err := store.Open(ctx, databaseLocation(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -213,7 +217,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*se
 		return nil, err
 	}
 	if n > 0 {
-		log.Info("database migrated", "applied", n, "db", cfg.DBPath)
+		log.Info("database migrated", "applied", n, "db", st.Location())
 	}
 	hub := live.NewHub()
 	set, err := settings.New(ctx, st, time.Now, hub)
@@ -243,7 +247,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 
 	switch cfg.Command {
 	case config.CmdMigrate:
-		fmt.Fprintln(stderr, "hookpost: database is up to date:", cfg.DBPath)
+		fmt.Fprintln(stderr, "hookpost: database is up to date:", svc.store.Location())
 		return nil
 	case config.CmdUserCreate:
 		return createUser(ctx, svc, cfg, stdin, stdout, stderr)
@@ -305,7 +309,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- web.Listener(ln) }()
 	addr := "http://" + ln.Addr().String()
-	log.Info("http server listening", "addr", addr, "db", cfg.DBPath, "version", version.Version)
+	log.Info("http server listening", "addr", addr, "db", svc.store.Location(), "version", version.Version)
 
 	if cfg.Command == config.CmdDesktop {
 		err = app.Run(ctx, app.New(app.Services{Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Webhooks: svc.webhooks,

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/hookpost/hookpost/backend/config"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 )
 
 // TestMain lets tests run this binary's command line in a process of its
@@ -391,5 +392,8 @@ func leaseHolders(t *testing.T, dbArgs []string) map[int]int {
 // the test command provides a server (HOOKPOST_TEST_DATABASE_URL), or "".
 func postgresTestDatabase(t *testing.T) string {
 	t.Helper()
-	return ""
+	if !storetest.Postgres() {
+		return ""
+	}
+	return storetest.Location(t)
 }

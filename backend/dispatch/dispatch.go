@@ -81,6 +81,7 @@ const (
 // Dispatcher sends due deliveries.
 type Dispatcher struct {
 	st     *store.Store
+	sql    dialectSQL
 	cfg    Config
 	now    func() time.Time
 	log    *slog.Logger
@@ -148,7 +149,7 @@ func New(ctx context.Context, st *store.Store, cfg Config, now func() time.Time,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	stopCtx, stop := context.WithCancel(context.Background())
-	return &Dispatcher{st: st, cfg: cfg, now: now, log: log, client: client, wake: make(chan struct{}, 1), lanes: map[int64]*lane{}, elsewhere: map[int64]time.Time{},
+	return &Dispatcher{st: st, sql: newDialectSQL(st), cfg: cfg, now: now, log: log, client: client, wake: make(chan struct{}, 1), lanes: map[int64]*lane{}, elsewhere: map[int64]time.Time{},
 		owner: ownerName(), stopCtx: stopCtx, stop: stop,
 		quit: make(chan struct{}), grace: make(chan time.Duration, 1), done: make(chan struct{})}, nil
 }
@@ -424,13 +425,11 @@ func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok b
 	}
 	err := d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		disabled = false
-		res, err := d.st.TxExec(ctx, tx, insertAttemptSQL, a.DeliveryID, a.WebhookID, a.Attempt, a.EventName, a.URL,
+		var err error
+		a.ID, err = d.st.TxInsert(ctx, tx, insertAttemptSQL, a.DeliveryID, a.WebhookID, a.Attempt, a.EventName, a.URL,
 			string(reqHeaders), body, a.ResponseCode, string(resHeaders), a.ResponseBody, a.Error, a.DurationMS,
 			next, a.Test, created)
 		if err != nil {
-			return err
-		}
-		if a.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		if _, err := d.st.TxExec(ctx, tx, finishSQL, a.DeliveryID, status, updated, next); err != nil {
@@ -620,7 +619,7 @@ func fillBodies(ctx context.Context, st *store.Store, attempts []Attempt) error 
 		return nil
 	}
 	rows, err := st.ReadQuery(ctx, `SELECT d.id, e.name, e.resource_key, e.payload, e.actor
-		FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id IN (SELECT value FROM json_each(?))`, ids.json())
+		FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id IN (`+st.JSONIDs()+`)`, ids.json())
 	if err != nil {
 		return err
 	}

@@ -38,7 +38,16 @@ type stmtCache struct {
 // ReadScan runs the select q on the read pool through a cached prepared
 // statement and scans the rows into dest.
 func (s *Store) ReadScan(ctx context.Context, q *bun.SelectQuery, dest ...any) error {
-	rows, err := s.ReadQuery(ctx, q.String())
+	query := q.String()
+	var rows *sql.Rows
+	var err error
+	if s.pg {
+		// PostgreSQL plans such a query in a fraction of its round trip:
+		// no statement to keep.
+		rows, err = s.Read.DB.QueryContext(ctx, query)
+	} else {
+		rows, err = s.ReadQuery(ctx, query)
+	}
 	if err != nil {
 		return err
 	}
@@ -47,8 +56,12 @@ func (s *Store) ReadScan(ctx context.Context, q *bun.SelectQuery, dest ...any) e
 
 // ReadQuery runs a parameterised query ("... WHERE id = ?") on the read pool,
 // through a prepared statement when the query repeats; the caller closes the
-// rows.
+// rows. On PostgreSQL the query runs as it is, its placeholders rewritten
+// (Rebind).
 func (s *Store) ReadQuery(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s.pg {
+		return s.Read.DB.QueryContext(ctx, rebind(query), args...)
+	}
 	return s.stmts.query(ctx, s.Read.DB, query, args...)
 }
 
@@ -133,6 +146,9 @@ func (c *stmtCache) close() { c.reset() }
 // again with the next requests.
 func (s *Store) ReleaseMemory(ctx context.Context) {
 	s.stmts.reset()
+	if s.pg { // PostgreSQL's caches are the server's
+		return
+	}
 	for _, db := range []*sql.DB{s.DB.DB, s.Read.DB} {
 		shrinkSQLite(ctx, db)
 	}
@@ -167,8 +183,12 @@ type writeStmts struct {
 
 // PrepareWrites prepares fixed, parameterised statements ("INSERT ... VALUES
 // (?, ?)") on the writer connection for TxExec. It must run outside any
-// transaction: the writer has one connection.
+// transaction: the writer has one connection. On PostgreSQL nothing is
+// prepared (see openPostgres); the statements run in one round trip each.
 func (s *Store) PrepareWrites(ctx context.Context, queries ...string) error {
+	if s.pg {
+		return nil
+	}
 	s.writes.mu.Lock()
 	defer s.writes.mu.Unlock()
 	if s.writes.m == nil {
@@ -190,6 +210,9 @@ func (s *Store) PrepareWrites(ctx context.Context, queries ...string) error {
 // TxExec runs query inside tx through the statement PrepareWrites prepared,
 // so hot inserts skip SQLite's parser; an unprepared query runs as is.
 func (s *Store) TxExec(ctx context.Context, tx bun.Tx, query string, args ...any) (sql.Result, error) {
+	if s.pg {
+		return tx.Tx.ExecContext(ctx, rebind(query), args...)
+	}
 	if stmt := s.writeStmt(query); stmt != nil {
 		return tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
 	}
@@ -199,10 +222,29 @@ func (s *Store) TxExec(ctx context.Context, tx bun.Tx, query string, args ...any
 // TxQuery is TxExec for statements that return rows (SELECT, RETURNING);
 // the caller closes the rows.
 func (s *Store) TxQuery(ctx context.Context, tx bun.Tx, query string, args ...any) (*sql.Rows, error) {
+	if s.pg {
+		return tx.Tx.QueryContext(ctx, rebind(query), args...)
+	}
 	if stmt := s.writeStmt(query); stmt != nil {
 		return tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
 	}
 	return tx.Tx.QueryContext(ctx, query, args...)
+}
+
+// TxInsert runs the INSERT of one row, query, as TxExec does and returns
+// the row's id. PostgreSQL reports no last insert id: there the statement
+// returns it (RETURNING id).
+func (s *Store) TxInsert(ctx context.Context, tx bun.Tx, query string, args ...any) (int64, error) {
+	if s.pg {
+		var id int64
+		err := tx.Tx.QueryRowContext(ctx, rebind(query)+" RETURNING id", args...).Scan(&id)
+		return id, err
+	}
+	res, err := s.TxExec(ctx, tx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 func (s *Store) writeStmt(query string) *sql.Stmt {
@@ -212,7 +254,8 @@ func (s *Store) writeStmt(query string) *sql.Stmt {
 }
 
 // Timestamp formats t as bun stores times in SQLite, so that rows written
-// with TxExec sort and compare like the rest.
+// with TxExec sort and compare like the rest. PostgreSQL reads the same text
+// as a timestamptz (with its +00:00 offset).
 func Timestamp(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04:05.999999-07:00")
 }
