@@ -43,10 +43,14 @@ func (d *Dispatcher) Refresh(ids ...int64) {
 	d.Wake()
 }
 
-// maxAnnounced bounds the attempts AnnounceRecorded publishes one by one;
-// beyond it the subscribers are told to read the log again instead (the
-// app's pages do so beyond a few hundred anyway).
-const maxAnnounced = 1000
+// maxAnnounced bounds the attempts AnnounceRecorded publishes one by one,
+// no more than a hub remembers (to send each once); beyond it the
+// subscribers are told to read the log again instead. announcePage is how
+// many it reads at a time.
+const (
+	maxAnnounced = 8192
+	announcePage = 1000
+)
 
 // announcedAttempt is the part of an attempt that its delivery event shows.
 type announcedAttempt struct {
@@ -79,36 +83,49 @@ func (d *Dispatcher) AnnounceRecorded(ctx context.Context, after, upto int64, id
 		hub.Resync()
 		return nil
 	}
-	var rows []announcedAttempt
-	q := d.st.Read.NewSelect().Model(&rows).
-		ColumnExpr(`attempt.id, attempt.delivery_id, attempt.webhook_id, attempt.attempt, attempt.event_name, attempt.response_code,
+	for ids != nil && len(ids) > 0 || ids == nil && after < upto {
+		var rows []announcedAttempt
+		q := d.st.Read.NewSelect().Model(&rows).
+			ColumnExpr(`attempt.id, attempt.delivery_id, attempt.webhook_id, attempt.attempt, attempt.event_name, attempt.response_code,
 			attempt.error, attempt.duration_ms, attempt.next_retry_at, attempt.test, attempt.created_at`).
-		ColumnExpr(messageIDSQL).Join("LEFT JOIN deliveries AS dl ON dl.id = attempt.delivery_id").
-		Order("attempt.id")
-	if ids != nil {
-		q = q.Where("attempt.id IN (?)", bun.In(ids))
-	} else {
-		q = q.Where("attempt.id > ? AND attempt.id <= ?", after, upto)
-	}
-	if err := q.Scan(ctx); err != nil {
-		return err
-	}
-	for _, a := range rows {
-		outcome := "failed"
-		switch {
-		case a.NextRetryAt != nil:
-			outcome = "retrying"
-		case a.ResponseCode >= 200 && a.ResponseCode < 300 && a.Error == "":
-			outcome = "succeeded"
+			ColumnExpr(messageIDSQL).Join("LEFT JOIN deliveries AS dl ON dl.id = attempt.delivery_id").
+			Order("attempt.id")
+		if ids != nil {
+			page := ids[:min(len(ids), announcePage)]
+			ids = ids[len(page):]
+			q = q.Where("attempt.id IN (?)", bun.In(page))
+		} else {
+			last := min(upto, after+announcePage)
+			q = q.Where("attempt.id > ? AND attempt.id <= ?", after, last)
+			after = last
 		}
-		var next *time.Time
-		if a.NextRetryAt != nil {
-			t := a.NextRetryAt.UTC()
-			next = &t
+		if err := q.Scan(ctx); err != nil {
+			return err
 		}
-		live.PublishStored(hub, live.EventDelivery, live.Delivery{DeliveryID: a.DeliveryID, AttemptID: a.ID, WebhookID: a.WebhookID,
-			MessageID: a.MessageID, Attempt: a.Attempt, Event: a.EventName, Outcome: outcome, ResponseCode: a.ResponseCode,
-			DurationMS: a.DurationMS, NextRetryAt: next, CreatedAt: a.CreatedAt.UTC(), Test: a.Test})
+		for _, a := range rows {
+			announceStored(hub, &a)
+		}
 	}
 	return nil
+}
+
+// announceStored publishes an attempt read back from the log; the outcome
+// is what the dispatcher decided: retrying when a retry is scheduled,
+// succeeded on a 2xx without error, failed otherwise.
+func announceStored(hub *live.Hub, a *announcedAttempt) {
+	outcome := "failed"
+	switch {
+	case a.NextRetryAt != nil:
+		outcome = "retrying"
+	case a.ResponseCode >= 200 && a.ResponseCode < 300 && a.Error == "":
+		outcome = "succeeded"
+	}
+	var next *time.Time
+	if a.NextRetryAt != nil {
+		t := a.NextRetryAt.UTC()
+		next = &t
+	}
+	live.PublishStored(hub, live.EventDelivery, live.Delivery{DeliveryID: a.DeliveryID, AttemptID: a.ID, WebhookID: a.WebhookID,
+		MessageID: a.MessageID, Attempt: a.Attempt, Event: a.EventName, Outcome: outcome, ResponseCode: a.ResponseCode,
+		DurationMS: a.DurationMS, NextRetryAt: next, CreatedAt: a.CreatedAt.UTC(), Test: a.Test})
 }

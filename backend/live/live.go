@@ -243,17 +243,23 @@ func publish[T any](h *Hub, name string, v T, origin uint8) { h.send(name, &v, o
 // send encodes once and hands the bytes to each subscriber without waiting:
 // a full buffer drops the event for that subscriber and marks it missed.
 func (h *Hub) send(name string, v any, origin uint8) {
+	// An event sent already is dropped before it costs an encoding: the
+	// change watcher reads back every attempt this process announced.
+	if key := eventKey(name, v); key != "" {
+		h.mu.Lock()
+		first := h.sent.first(key, origin, key[0] == 'd')
+		h.mu.Unlock()
+		if !first {
+			return
+		}
+	}
 	data, err := json.Marshal(v)
 	if err != nil {
 		return // the event types are plain structs: this does not happen
 	}
-	key := eventKey(name, v)
 	m := Message{Name: name, Data: data}
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if key != "" && !h.sent.first(key, origin, key[0] == 'd') {
-		return
-	}
 	for s := range h.subs {
 		select {
 		case s.c <- m:

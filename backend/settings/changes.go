@@ -417,9 +417,20 @@ func (s *Service) Sync(ctx context.Context) error {
 		return s.Poll(ctx)
 	}
 	n := s.marks.Add(1)
-	if _, err := s.st.DB.NewRaw("SELECT pg_notify(? || current_schema(), ?)", ChannelPrefix, s.markPrefix+strconv.FormatInt(n, 10)).Exec(ctx); err != nil {
-		return fmt.Errorf("notify a mark: %w", err)
+	notify := func() error {
+		_, err := s.st.DB.NewRaw("SELECT pg_notify(? || current_schema(), ?)", ChannelPrefix, s.markPrefix+strconv.FormatInt(n, 10)).Exec(ctx)
+		if err != nil {
+			return fmt.Errorf("notify a mark: %w", err)
+		}
+		return nil
 	}
+	if err := notify(); err != nil {
+		return err
+	}
+	// A mark sent while the watcher was not listening (starting, or
+	// connecting again) is lost: it is sent again until one arrives.
+	again := time.NewTicker(syncResend)
+	defer again.Stop()
 	for {
 		s.mu.Lock()
 		done, next := s.marked >= n, s.markedCh
@@ -429,8 +440,15 @@ func (s *Service) Sync(ctx context.Context) error {
 		}
 		select {
 		case <-next:
+		case <-again.C:
+			if err := notify(); err != nil {
+				return err
+			}
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 }
+
+// syncResend is how often Sync sends its mark again.
+const syncResend = 250 * time.Millisecond
