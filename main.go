@@ -6,7 +6,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -87,11 +86,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(s
 			return exitUsage
 		}
 	}
-	if cfg.DatabaseURL != "" {
-		fmt.Fprintln(stderr, "hookpost: --database-url: PostgreSQL is not supported by this version yet; use --db PATH (SQLite)")
-		return exitUsage
-	}
-
 	tuneGC(getenv)
 	log := newLogger(cfg.LogFormat, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -162,10 +156,10 @@ func (r *idleReclaimer) quiet(allocs uint64) bool {
 	return true
 }
 
-// returnMemoryWhenIdle runs until ctx ends. Besides the Go heap, it asks
-// every open SQLite connection of dbs to drop its page cache (PRAGMA
-// shrink_memory), which SQLite keeps outside the Go heap.
-func returnMemoryWhenIdle(ctx context.Context, dbs ...*sql.DB) {
+// returnMemoryWhenIdle runs until ctx ends. Besides the Go heap, it calls
+// release for what the database keeps outside it (SQLite's page caches and
+// prepared statements).
+func returnMemoryWhenIdle(ctx context.Context, release func(context.Context)) {
 	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
 	r := idleReclaimer{}
 	t := time.NewTicker(quietPeriod)
@@ -178,32 +172,9 @@ func returnMemoryWhenIdle(ctx context.Context, dbs ...*sql.DB) {
 		}
 		metrics.Read(sample)
 		if r.quiet(sample[0].Value.Uint64()) {
-			for _, db := range dbs {
-				shrinkSQLite(ctx, db)
-			}
+			release(ctx)
 			debug.FreeOSMemory()
 		}
-	}
-}
-
-// shrinkSQLite runs PRAGMA shrink_memory on each idle connection of db: it
-// holds them all at once so that each statement reaches a different one.
-func shrinkSQLite(ctx context.Context, db *sql.DB) {
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	var conns []*sql.Conn
-	defer func() {
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	}()
-	for range db.Stats().Idle {
-		c, err := db.Conn(ctx)
-		if err != nil {
-			return
-		}
-		conns = append(conns, c)
-		_, _ = c.ExecContext(ctx, "PRAGMA shrink_memory")
 	}
 }
 
@@ -226,8 +197,17 @@ type services struct {
 	live *live.Hub
 }
 
+// databaseLocation is where cfg puts the database: the PostgreSQL URL when
+// one is given, else the SQLite file.
+func databaseLocation(cfg config.Config) string {
+	if cfg.DatabaseURL != "" {
+		return cfg.DatabaseURL
+	}
+	return cfg.DBPath
+}
+
 func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*services, error) {
-	st, err := store.Open(ctx, cfg.DBPath)
+	st, err := store.Open(ctx, databaseLocation(cfg))
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +217,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*se
 		return nil, err
 	}
 	if n > 0 {
-		log.Info("database migrated", "applied", n, "db", cfg.DBPath)
+		log.Info("database migrated", "applied", n, "db", st.Location())
 	}
 	hub := live.NewHub()
 	set, err := settings.New(ctx, st, time.Now, hub)
@@ -267,7 +247,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 
 	switch cfg.Command {
 	case config.CmdMigrate:
-		fmt.Fprintln(stderr, "hookpost: database is up to date:", cfg.DBPath)
+		fmt.Fprintln(stderr, "hookpost: database is up to date:", svc.store.Location())
 		return nil
 	case config.CmdUserCreate:
 		return createUser(ctx, svc, cfg, stdin, stdout, stderr)
@@ -315,7 +295,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	watched := make(chan struct{})
 	go func() { svc.settings.Watch(wctx, settings.PollInterval, log); close(watched) }()
 	defer func() { stopWatch(); <-watched }()
-	go returnMemoryWhenIdle(ctx, svc.store.DB.DB, svc.store.Read.DB)
+	go returnMemoryWhenIdle(ctx, svc.store.ReleaseMemory)
 	dispatched := make(chan struct{})
 	go func() { dispatcher.Run(context.Background()); close(dispatched) }()
 	stopped := false
@@ -329,7 +309,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- web.Listener(ln) }()
 	addr := "http://" + ln.Addr().String()
-	log.Info("http server listening", "addr", addr, "db", cfg.DBPath, "version", version.Version)
+	log.Info("http server listening", "addr", addr, "db", svc.store.Location(), "version", version.Version)
 
 	if cfg.Command == config.CmdDesktop {
 		err = app.Run(ctx, app.New(app.Services{Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Webhooks: svc.webhooks,

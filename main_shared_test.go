@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/hookpost/hookpost/backend/config"
+	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 )
 
 // lockedBuffer is a stderr that a server goroutine writes while the test reads.
@@ -36,7 +37,8 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
-// startServe runs "hookpost serve" on db at a free port until the test ends.
+// startServe runs "hookpost serve" on db (a SQLite file or a PostgreSQL URL)
+// at a free port until the test ends.
 func startServe(t *testing.T, db string) (base string, stderr *lockedBuffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -45,7 +47,11 @@ func startServe(t *testing.T, db string) (base string, stderr *lockedBuffer) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cfg, err := config.Parse([]string{"serve", "--db", db, "--addr", addr}, func(string) string { return "" })
+	flag := "--db"
+	if store.IsPostgresURL(db) {
+		flag = "--database-url"
+	}
+	cfg, err := config.Parse([]string{"serve", flag, db, "--addr", addr}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +148,7 @@ func within(t *testing.T, what string, cond func() bool) {
 // Two servers on one SQLite file, as a desktop window and a serve are: what
 // one changes, the other applies within a second (SPEC §2).
 func TestTwoServersOnOneDatabase(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "shared.db")
+	db := storetest.Location(t) // one SQLite file, or one PostgreSQL database
 	baseA, stderrA := startServe(t, db)
 	baseB, _ := startServe(t, db)
 	m := regexp.MustCompile(`'admin' with password (\S+)`).FindStringSubmatch(stderrA.String())

@@ -3,13 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"io"
 	"log/slog"
 	"math"
 	"net"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"runtime/debug"
 	"strings"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/hookpost/hookpost/backend/config"
 	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 )
 
 func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
@@ -27,8 +26,20 @@ func runCLI(t *testing.T, stdin string, args ...string) (int, string, string) {
 	return code, out.String(), errb.String()
 }
 
+// testDB returns the flag and the location of a fresh, empty database: a
+// SQLite file (--db), or a PostgreSQL schema (--database-url) when
+// HOOKPOST_TEST_DATABASE_URL is set.
+func testDB(t *testing.T) (flag, loc string) {
+	t.Helper()
+	loc = storetest.Location(t)
+	if store.IsPostgresURL(loc) {
+		return "--database-url", loc
+	}
+	return "--db", loc
+}
+
 func TestCommands(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "cli.db")
+	dbFlag, db := testDB(t)
 
 	if code, out, _ := runCLI(t, "", "version"); code != 0 || !strings.HasPrefix(out, "hookpost ") {
 		t.Errorf("version: %d %q", code, out)
@@ -36,7 +47,7 @@ func TestCommands(t *testing.T) {
 	if code, out, _ := runCLI(t, "", "--help"); code != 0 || !strings.Contains(out, "hookpost serve") {
 		t.Errorf("--help: %d %q", code, out)
 	}
-	code, _, errOut := runCLI(t, "", "desktop", "--db", db)
+	code, _, errOut := runCLI(t, "", "desktop", dbFlag, db)
 	if code != 2 || !strings.Contains(errOut, "hookpost serve") || strings.Count(errOut, "\n") != 1 {
 		t.Errorf("desktop in the headless build: %d %q", code, errOut)
 	}
@@ -46,24 +57,58 @@ func TestCommands(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q", args, code, errOut)
 		}
 	}
-	if code, _, errOut := runCLI(t, "", "migrate", "--db", db); code != 0 {
+	if code, _, errOut := runCLI(t, "", "migrate", dbFlag, db); code != 0 {
 		t.Fatalf("migrate: %d %s", code, errOut)
 	}
-	if code, out, errOut := runCLI(t, "a long enough password\n", "user", "create", "--login", "bob", "--admin", "--password-stdin", "--db", db); code != 0 || !strings.Contains(out, `"bob"`) {
+	if code, out, errOut := runCLI(t, "a long enough password\n", "user", "create", "--login", "bob", "--admin", "--password-stdin", dbFlag, db); code != 0 || !strings.Contains(out, `"bob"`) {
 		t.Fatalf("user create: %d %s %s", code, out, errOut)
 	}
-	if code, _, errOut := runCLI(t, "short\n", "user", "create", "--login", "carl", "--password-stdin", "--db", db); code != 1 || !strings.Contains(errOut, "password") {
+	if code, _, errOut := runCLI(t, "short\n", "user", "create", "--login", "carl", "--password-stdin", dbFlag, db); code != 1 || !strings.Contains(errOut, "password") {
 		t.Errorf("short password: %d %s", code, errOut)
 	}
-	if code, _, errOut := runCLI(t, "", "user", "create", "--login", "BOB", "--db", db); code != 1 || !strings.Contains(errOut, "already been taken") {
+	if code, _, errOut := runCLI(t, "", "user", "create", "--login", "BOB", dbFlag, db); code != 1 || !strings.Contains(errOut, "already been taken") {
 		t.Errorf("duplicate login: %d %s", code, errOut)
 	}
-	code, out, errOut := runCLI(t, "", "token", "create", "--user", "bob", "--name", "ci", "--db", db)
+	code, out, errOut := runCLI(t, "", "token", "create", "--user", "bob", "--name", "ci", dbFlag, db)
 	if code != 0 || !regexp.MustCompile(`^hp_[0-9a-f]{64}\n$`).MatchString(out) {
 		t.Fatalf("token create must print the token alone: %d %q %s", code, out, errOut)
 	}
-	if code, _, errOut := runCLI(t, "", "token", "create", "--user", "nobody", "--db", db); code != 1 || !strings.Contains(errOut, "nobody") {
+	if code, _, errOut := runCLI(t, "", "token", "create", "--user", "nobody", dbFlag, db); code != 1 || !strings.Contains(errOut, "nobody") {
 		t.Errorf("token for unknown user: %d %s", code, errOut)
+	}
+}
+
+// TestDatabaseURLFromEnvironment: HOOKPOST_DATABASE_URL selects PostgreSQL
+// for the commands, as --database-url does.
+func TestDatabaseURLFromEnvironment(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("needs PostgreSQL: set HOOKPOST_TEST_DATABASE_URL (scripts/pg-test-server)")
+	}
+	loc := storetest.Location(t)
+	env := func(k string) string {
+		if k == "HOOKPOST_DATABASE_URL" {
+			return loc
+		}
+		return ""
+	}
+	cli := func(stdin string, args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := run(args, strings.NewReader(stdin), &out, &errb, env)
+		return code, out.String(), errb.String()
+	}
+	if code, _, errOut := cli("", "migrate"); code != 0 || !strings.Contains(errOut, "up to date") {
+		t.Fatalf("migrate: %d %s", code, errOut)
+	}
+	if code, out, errOut := cli("a long enough password\n", "user", "create", "--login", "eve", "--password-stdin"); code != 0 || !strings.Contains(out, `"eve"`) {
+		t.Fatalf("user create: %d %s %s", code, out, errOut)
+	}
+	if code, out, errOut := cli("", "token", "create", "--user", "eve"); code != 0 || !strings.HasPrefix(out, "hp_") {
+		t.Fatalf("token create: %d %q %s", code, out, errOut)
+	}
+	st := storetest.OpenAt(t, loc)
+	var n int
+	if err := st.Read.NewRaw("SELECT count(*) FROM api_tokens").Scan(context.Background(), &n); err != nil || n != 1 {
+		t.Fatalf("tokens in the PostgreSQL database: %d %v", n, err)
 	}
 }
 
@@ -74,7 +119,8 @@ func TestServeCreatesAdminAndShutsDown(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cfg, err := config.Parse([]string{"serve", "--db", filepath.Join(t.TempDir(), "s.db"), "--addr", addr}, func(string) string { return "" })
+	dbFlag, db := testDB(t)
+	cfg, err := config.Parse([]string{"serve", dbFlag, db, "--addr", addr}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,35 +204,5 @@ func TestIdleReclaimer(t *testing.T) {
 		if got := r.quiet(allocs); got != s.want {
 			t.Errorf("step %d (%d MiB allocated): return memory %v, want %v", i, s.allocated>>20, got, s.want)
 		}
-	}
-}
-
-// TestShrinkSQLiteGivesConnectionsBack: every idle connection is visited and
-// none is kept.
-func TestShrinkSQLiteGivesConnectionsBack(t *testing.T) {
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "hookpost.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	db := st.Read.DB
-	var conns []*sql.Conn
-	for range 3 {
-		c, err := db.Conn(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conns = append(conns, c)
-	}
-	for _, c := range conns {
-		_ = c.Close()
-	}
-	if idle := db.Stats().Idle; idle < 3 {
-		t.Fatalf("%d idle connections before, want 3", idle)
-	}
-	shrinkSQLite(ctx, db)
-	if s := db.Stats(); s.InUse != 0 || s.Idle < 3 {
-		t.Errorf("after shrinking: %d in use, %d idle", s.InUse, s.Idle)
 	}
 }

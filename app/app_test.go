@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 	"github.com/hookpost/hookpost/backend/webhooks"
 )
 
@@ -24,7 +24,7 @@ import (
 // OpenProject error body, JSON-encoded for the frontend's binding transport.
 func TestBindingsShareServicesAndErrors(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "app.db"))
+	st, err := store.Open(ctx, storetest.Location(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -169,7 +169,9 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, error) {
 		_, err = tx.NewInsert().Model(&u).Exec(ctx)
 		return err
 	})
-	return u, err
+	// Another instance may create the same login between the check and the
+	// insert (PostgreSQL): the unique index answers, as the check would.
+	return u, store.ConstraintError(err)
 }
 
 // EnsureAdmin creates the user "admin" with a random password when the
@@ -181,6 +183,12 @@ func (s *Service) EnsureAdmin(ctx context.Context) (string, error) {
 	}
 	pw := RandomPassword()
 	if _, err := s.CreateUser(ctx, NewUser{Login: "admin", Password: pw, FirstName: "OpenProject", LastName: "Admin", Admin: true}); err != nil {
+		if fields := domain.FieldErrors(err); len(fields) == 1 && fields[0].Field == "login" {
+			// Another instance, started at the same time on this empty
+			// database, created the administrator first: it showed the
+			// password.
+			return "", nil
+		}
 		return "", fmt.Errorf("create admin: %w", err)
 	}
 	return pw, nil

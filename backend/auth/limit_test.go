@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 )
 
 type testClock struct {
@@ -37,7 +37,7 @@ const testPassword = "correct horse battery"
 func newTestService(t *testing.T, lim LoginLimits) (*Service, *testClock) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "auth.db"))
+	st, err := store.Open(ctx, storetest.Location(t))
 	if err != nil {
 		t.Fatal(err)
 	}

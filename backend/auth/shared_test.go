@@ -5,13 +5,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 )
 
 // process is one set of services over its own handles on a database file,
@@ -64,7 +64,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 }
 
 func TestChangesReachAnotherProcess(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "shared.db")
+	path := storetest.Location(t)
 	clk := &testClock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)} // never advances: no cache expires by age
 	a := openProcess(t, path, clk.now)
 	b := openProcess(t, path, clk.now)
@@ -121,7 +121,7 @@ func TestChangesReachAnotherProcess(t *testing.T) {
 }
 
 func TestSettingsUpdatePatchesTheStoredRecord(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "shared.db")
+	path := storetest.Location(t)
 	clk := &testClock{t: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
 	ctx := context.Background()
 	a := openProcess(t, path, clk.now)

@@ -46,7 +46,10 @@ type Config struct {
 	// A webhook whose every attempt has failed for SlowAfter gets one
 	// attempt at a time, at most one per SlowInterval, until one succeeds
 	// (see lane.slowed): its endpoint cannot then take a share of the
-	// single writer that grows with the event rate and its retries.
+	// single writer that grows with the event rate and its retries. The
+	// default is short (a circuit breaker, not a penalty): a few seconds of
+	// nothing but failures is already a down endpoint, and the first success
+	// of the once-a-second probe restores full speed.
 	SlowAfter    time.Duration
 	SlowInterval time.Duration
 	// Live receives a delivery event after each attempt is recorded, and a
@@ -61,7 +64,7 @@ func DefaultConfig(version string) Config {
 		Schedule: []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour},
 		Jitter:   0.2, PerWebhook: 4, Ahead: 28, Lease: 20 * time.Second, Poll: 200 * time.Millisecond,
 		UserAgent: "Hookpost-Webhooks/" + version, DisableAfter: 24 * time.Hour, Retention: 7 * 24 * time.Hour,
-		SlowAfter: time.Minute, SlowInterval: time.Second,
+		SlowAfter: 5 * time.Second, SlowInterval: time.Second,
 	}
 }
 
@@ -78,6 +81,7 @@ const (
 // Dispatcher sends due deliveries.
 type Dispatcher struct {
 	st     *store.Store
+	sql    dialectSQL
 	cfg    Config
 	now    func() time.Time
 	log    *slog.Logger
@@ -145,7 +149,7 @@ func New(ctx context.Context, st *store.Store, cfg Config, now func() time.Time,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	stopCtx, stop := context.WithCancel(context.Background())
-	return &Dispatcher{st: st, cfg: cfg, now: now, log: log, client: client, wake: make(chan struct{}, 1), lanes: map[int64]*lane{}, elsewhere: map[int64]time.Time{},
+	return &Dispatcher{st: st, sql: newDialectSQL(st), cfg: cfg, now: now, log: log, client: client, wake: make(chan struct{}, 1), lanes: map[int64]*lane{}, elsewhere: map[int64]time.Time{},
 		owner: ownerName(), stopCtx: stopCtx, stop: stop,
 		quit: make(chan struct{}), grace: make(chan time.Duration, 1), done: make(chan struct{})}, nil
 }
@@ -421,13 +425,11 @@ func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok b
 	}
 	err := d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		disabled = false
-		res, err := d.st.TxExec(ctx, tx, insertAttemptSQL, a.DeliveryID, a.WebhookID, a.Attempt, a.EventName, a.URL,
+		var err error
+		a.ID, err = d.st.TxInsert(ctx, tx, insertAttemptSQL, a.DeliveryID, a.WebhookID, a.Attempt, a.EventName, a.URL,
 			string(reqHeaders), body, a.ResponseCode, string(resHeaders), a.ResponseBody, a.Error, a.DurationMS,
 			next, a.Test, created)
 		if err != nil {
-			return err
-		}
-		if a.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		if _, err := d.st.TxExec(ctx, tx, finishSQL, a.DeliveryID, status, updated, next); err != nil {
@@ -617,7 +619,7 @@ func fillBodies(ctx context.Context, st *store.Store, attempts []Attempt) error 
 		return nil
 	}
 	rows, err := st.ReadQuery(ctx, `SELECT d.id, e.name, e.resource_key, e.payload, e.actor
-		FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id IN (SELECT value FROM json_each(?))`, ids.json())
+		FROM deliveries d JOIN events e ON e.id = d.event_id WHERE d.id IN (`+st.JSONIDs()+`)`, ids.json())
 	if err != nil {
 		return err
 	}

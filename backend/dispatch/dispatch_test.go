@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +24,7 @@ import (
 	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 	"github.com/hookpost/hookpost/backend/tracker"
 	"github.com/hookpost/hookpost/backend/webhooks"
 )
@@ -49,14 +49,7 @@ type world struct {
 func newWorld(t testing.TB) *world {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "d.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if _, err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := storetest.Open(t)
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	set, _ := settings.New(ctx, st, clk.now, nil)
 	a, _ := auth.New(ctx, st, set, clk.now)

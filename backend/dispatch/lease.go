@@ -29,6 +29,11 @@ const (
 	acquireSQL = `INSERT INTO dispatch_leases (webhook_id, owner, until) SELECT id, ?2, ?3 FROM webhooks WHERE id = ?1
 		ON CONFLICT (webhook_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
 		WHERE dispatch_leases.owner = excluded.owner OR dispatch_leases.until < ?4`
+	// pgAcquireSQL is acquireSQL for PostgreSQL, which wants the types of
+	// the arguments an INSERT ... SELECT selects spelled out.
+	pgAcquireSQL = `INSERT INTO dispatch_leases (webhook_id, owner, until) SELECT id, CAST(?2 AS TEXT), CAST(?3 AS TIMESTAMPTZ) FROM webhooks WHERE id = ?1
+		ON CONFLICT (webhook_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
+		WHERE dispatch_leases.owner = excluded.owner OR dispatch_leases.until < ?4`
 	// dueSQL reads a webhook's oldest due deliveries. The LIMIT is a
 	// constant: SQLite re-prepares a statement with a bound LIMIT on every
 	// run.
@@ -203,7 +208,7 @@ func (d *Dispatcher) lease(ctx context.Context, enabled []int64, now time.Time) 
 	err := d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		clear(got)
 		for _, id := range need {
-			res, err := d.st.TxExec(ctx, tx, acquireSQL, id, d.owner, store.Timestamp(until), store.Timestamp(now))
+			res, err := d.st.TxExec(ctx, tx, d.sql.acquire, id, d.owner, store.Timestamp(until), store.Timestamp(now))
 			if err != nil {
 				return err
 			}
@@ -253,7 +258,7 @@ func (d *Dispatcher) takeFromTheDead(ctx context.Context, need []int64, got map[
 			ids.add(id)
 		}
 	}
-	rows, err := d.st.ReadQuery(ctx, `SELECT webhook_id, owner, until FROM dispatch_leases WHERE webhook_id IN (SELECT value FROM json_each(?))`, ids.json())
+	rows, err := d.st.ReadQuery(ctx, `SELECT webhook_id, owner, until FROM dispatch_leases WHERE webhook_id IN (`+d.st.JSONIDs()+`)`, ids.json())
 	if err != nil {
 		return err
 	}

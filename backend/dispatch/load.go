@@ -11,6 +11,7 @@ import (
 
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/hal"
+	"github.com/hookpost/hookpost/backend/store"
 )
 
 // job is a due delivery with what it sends and where.
@@ -49,19 +50,41 @@ type message struct {
 }
 
 // The statements that load a batch of due deliveries: one query each, whatever the
-// batch's size (the ids travel as one JSON array).
-const (
-	webhooksByIDSQL = `SELECT id, url, secret, previous_secret, previous_secret_until FROM webhooks
-		WHERE id IN (SELECT value FROM json_each(?))`
-	eventsByIDSQL = `SELECT e.id, e.name, e.resource_key, e.payload, e.actor, u.id IS NOT NULL, coalesce(u.id, 0),
+// batch's size (the ids travel as one JSON array, read by ids: store.JSONIDs).
+func webhooksByIDSQL(ids string) string {
+	return `SELECT id, url, secret, previous_secret, previous_secret_until FROM webhooks
+		WHERE id IN (` + ids + `)`
+}
+
+func eventsByIDSQL(ids string) string {
+	return `SELECT e.id, e.name, e.resource_key, e.payload, e.actor, u.id IS NOT NULL, coalesce(u.id, 0),
 			coalesce(u.login, ''), coalesce(u.first_name, ''), coalesce(u.last_name, '')
 		FROM events e LEFT JOIN users u ON u.id = e.actor_id AND e.actor IS NULL
-		WHERE e.id IN (SELECT value FROM json_each(?))`
-	// A test delivery has no event: it carries its sample itself.
-	samplesByIDSQL = `SELECT d.id, d.event_name, d.sample_key, d.sample_payload, NULL, u.id IS NOT NULL, coalesce(u.id, 0),
+		WHERE e.id IN (` + ids + `)`
+}
+
+// samplesByIDSQL: a test delivery has no event: it carries its sample itself.
+func samplesByIDSQL(ids string) string {
+	return `SELECT d.id, d.event_name, d.sample_key, d.sample_payload, NULL, u.id IS NOT NULL, coalesce(u.id, 0),
 			coalesce(u.login, ''), coalesce(u.first_name, ''), coalesce(u.last_name, '')
-		FROM deliveries d LEFT JOIN users u ON u.id = d.actor_id WHERE d.id IN (SELECT value FROM json_each(?))`
-)
+		FROM deliveries d LEFT JOIN users u ON u.id = d.actor_id WHERE d.id IN (` + ids + `)`
+}
+
+// dialectSQL holds the statements whose text depends on the store's
+// database.
+type dialectSQL struct {
+	webhooksByID, eventsByID, samplesByID string
+	acquire                               string
+}
+
+func newDialectSQL(st *store.Store) dialectSQL {
+	ids := st.JSONIDs()
+	q := dialectSQL{webhooksByID: webhooksByIDSQL(ids), eventsByID: eventsByIDSQL(ids), samplesByID: samplesByIDSQL(ids), acquire: acquireSQL}
+	if st.Postgres() {
+		q.acquire = pgAcquireSQL
+	}
+	return q
+}
 
 // load reads the webhooks, events and actors of a batch of due deliveries and builds
 // its bodies. A delivery whose webhook has gone (deleted meanwhile, with its
@@ -77,7 +100,7 @@ func (d *Dispatcher) load(ctx context.Context, rows []dueRow) ([]job, error) {
 		}
 	}
 	hooks := map[int64]*webhookRow{}
-	r, err := d.st.ReadQuery(ctx, webhooksByIDSQL, hookIDs.json())
+	r, err := d.st.ReadQuery(ctx, d.sql.webhooksByID, hookIDs.json())
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +112,7 @@ func (d *Dispatcher) load(ctx context.Context, rows []dueRow) ([]job, error) {
 		hooks[list[i].ID] = &list[i]
 	}
 	events := d.bodies.get(eventIDs) // and leaves in eventIDs those it lacks
-	loaded, err := d.messages(ctx, eventsByIDSQL, eventIDs)
+	loaded, err := d.messages(ctx, d.sql.eventsByID, eventIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -97,7 +120,7 @@ func (d *Dispatcher) load(ctx context.Context, rows []dueRow) ([]job, error) {
 		events[id] = m
 		d.bodies.put(id, m)
 	}
-	samples, err := d.messages(ctx, samplesByIDSQL, testIDs)
+	samples, err := d.messages(ctx, d.sql.samplesByID, testIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +159,7 @@ func (d *Dispatcher) messages(ctx context.Context, query string, ids idSet) (map
 		if err := rows.Scan(&id, &name, &key, &payload, &actor, &hasUser, &user.ID, &user.Login, &user.FirstName, &user.LastName); err != nil {
 			return nil, err
 		}
-		m := &message{name: name, fromEvent: query == eventsByIDSQL}
+		m := &message{name: name, fromEvent: query == d.sql.eventsByID}
 		if actor == nil && hasUser {
 			// A test delivery, or an event recorded before events kept
 			// their actor: rendered now, so the log keeps the body.

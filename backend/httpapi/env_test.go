@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -23,11 +22,13 @@ import (
 	"github.com/hookpost/hookpost/backend/live"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 	"github.com/hookpost/hookpost/backend/tracker"
 	"github.com/hookpost/hookpost/backend/webhooks"
 )
 
-// env is a real Fiber app over a real SQLite file in a temp dir.
+// env is a real Fiber app over a real database: a SQLite file in a temp dir,
+// or PostgreSQL (see storetest).
 type env struct {
 	t        *testing.T
 	app      *fiber.App
@@ -49,13 +50,14 @@ func (c *clock) now() time.Time { return c.t }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := buildEnv(t, filepath.Join(t.TempDir(), "hookpost.db"), nil)
+	e := buildEnv(t, storetest.Location(t), nil)
 	e.admin, e.adminTok = e.newUser("admin", true)
 	e.user, e.userTok = e.newUser("jane", false)
 	return e
 }
 
-// buildEnv wires the services on the SQLite file at path as main does, with
+// buildEnv wires the services on the database at path (a SQLite file or a
+// PostgreSQL URL, from storetest.Location) as main does, with
 // hub (nil: none) fed by the settings, the webhooks and the dispatcher; it
 // creates no users.
 func buildEnv(t *testing.T, path string, hub *live.Hub) *env {

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/hookpost/hookpost/backend/live"
 	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 )
 
 // newLiveEnv is newEnv with one live hub fed by the settings, the webhooks
@@ -24,7 +24,7 @@ import (
 func newLiveEnv(t *testing.T) (*env, *live.Hub) {
 	t.Helper()
 	hub := live.NewHub()
-	e := buildEnv(t, filepath.Join(t.TempDir(), "hookpost.db"), hub)
+	e := buildEnv(t, storetest.Location(t), hub)
 	e.admin, e.adminTok = e.newUser("admin", true)
 	e.user, e.userTok = e.newUser("jane", false)
 	return e, hub

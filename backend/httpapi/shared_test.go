@@ -4,19 +4,20 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/hookpost/hookpost/backend/settings"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 )
 
 // newSharedEnvs returns two servers, each with its own services and database
 // handles on one SQLite file, as two Hookpost processes on that file have,
-// each watching the database's change counters.
+// each watching the database's change counters (on PostgreSQL: two
+// processes on one database).
 func newSharedEnvs(t *testing.T) (*env, *env) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "shared.db")
+	path := storetest.Location(t)
 	a := newEnvAt(t, path)
 	a.admin, a.adminTok = a.newUser("admin", true)
 	a.user, a.userTok = a.newUser("jane", false)

@@ -60,11 +60,8 @@ func Record(ctx context.Context, st *store.Store, tx bun.Tx, e *Event) error {
 	if e.Actor != nil {
 		actor = string(e.Actor)
 	}
-	res, err := st.TxExec(ctx, tx, InsertSQL, e.Name, e.ResourceKey, e.ResourceID, e.ProjectID, e.ActorID, string(e.Payload), actor, created)
-	if err != nil {
-		return err
-	}
-	if e.ID, err = res.LastInsertId(); err != nil {
+	var err error
+	if e.ID, err = st.TxInsert(ctx, tx, InsertSQL, e.Name, e.ResourceKey, e.ResourceID, e.ProjectID, e.ActorID, string(e.Payload), actor, created); err != nil {
 		return err
 	}
 	rows, err := st.TxQuery(ctx, tx, SubscribersSQL, e.Name, e.ProjectID)

@@ -483,13 +483,27 @@ func SortBy(raw string, spec Spec, fallback string) ([]string, error) {
 		if f.Kind == Text {
 			col = "lower(" + col + ")" // as people read names, not by code point
 		}
-		order = append(order, col+" "+dir)
+		order = append(order, col+" "+dir+nullsOrder(f, dir))
 		hasID = hasID || p[0] == "id"
 	}
 	if !hasID {
 		order = append(order, fallback)
 	}
 	return order, nil
+}
+
+// nullsOrder spells out where a nullable column's NULLs sort: first going
+// up, last going down, as SQLite sorts them; PostgreSQL would put them the
+// other way round.
+func nullsOrder(f Field, dir string) string {
+	switch {
+	case !f.Nullable:
+		return ""
+	case dir == "ASC":
+		return " NULLS FIRST"
+	default:
+		return " NULLS LAST"
+	}
 }
 
 func lowerAll(args []any) []any {

@@ -1,5 +1,5 @@
-// Package store opens Hookpost's database (SQLite by default) and applies the
-// migrations embedded in the binary.
+// Package store opens Hookpost's database (SQLite by default, PostgreSQL for
+// a postgres:// URL) and applies the migrations embedded in the binary.
 package store
 
 import (
@@ -33,6 +33,8 @@ var sqliteMigrations embed.FS
 // than letting several connections spin on SQLITE_BUSY, and it makes "BEGIN"
 // never fail with a lock error. Read is a pool of read-only connections that
 // WAL lets run beside the writer; plain reads outside a transaction use it.
+// On PostgreSQL the same split holds (see openPostgres for why, and for the
+// pool sizes and timeouts).
 type Store struct {
 	DB   *bun.DB
 	Read *bun.DB
@@ -41,14 +43,28 @@ type Store struct {
 	writes writeStmts
 	w      writer
 
+	// SQLite only: the connection of the background checkpoints.
 	checkpoint *sql.DB
 	stopCkpt   chan struct{}
 	ckptDone   chan struct{}
+
+	// PostgreSQL only.
+	pg     bool
+	lockDB *sql.DB // holds Migrate's advisory lock
+	loc    string  // the URL without its password
 }
 
 // writerBusyTimeoutMS is how long the writer waits for another process's
 // write lock.
 const writerBusyTimeoutMS = 10000
+
+// connLifetime is how long a connection is used before it is closed and a
+// new one opened. SQLite's memory (page cache, compiled statements, their
+// allocator's pages) belongs to the connection; under steady load it grew
+// slowly for as long as the connection lived, and closing it returns all of
+// it. Reopening costs a few milliseconds a minute; the shorter the
+// lifetime, the smaller the sawtooth.
+const connLifetime = 30 * time.Second
 
 // checkpointInterval is how often the WAL is copied back into the database.
 const checkpointInterval = 500 * time.Millisecond
@@ -122,8 +138,17 @@ func (s *Store) restartWAL(ctx context.Context) error {
 
 var errWALBusy = errors.New("the WAL could not be restarted: readers or another writer were busy")
 
-// Open opens (creating if needed) the SQLite file at path.
-func Open(ctx context.Context, path string) (*Store, error) {
+// Open opens the database at loc: a postgres:// (or postgresql://) URL
+// opens PostgreSQL, anything else is the path of a SQLite file, created if
+// needed.
+func Open(ctx context.Context, loc string) (*Store, error) {
+	if IsPostgresURL(loc) {
+		return openPostgres(ctx, loc)
+	}
+	return openSQLite(ctx, loc)
+}
+
+func openSQLite(ctx context.Context, path string) (*Store, error) {
 	if path != ":memory:" {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
@@ -146,6 +171,8 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	// whichever commit crosses the WAL size threshold: that commit would wait
 	// for the database file to be written and synced.
 	pragmas.Add("_pragma", "wal_autocheckpoint(0)")
+	// The writer caches 1 MiB of pages, like each reader (see below).
+	pragmas.Add("_pragma", "cache_size(-1024)")
 	writeDSN := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
 
 	wdb, err := sql.Open(sqliteshim.ShimName, writeDSN)
@@ -154,7 +181,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	wdb.SetMaxOpenConns(1)
 	wdb.SetMaxIdleConns(1)
-	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxLifetime(connLifetime)
 	wdb.SetConnMaxIdleTime(0)
 	if err := wdb.PingContext(ctx); err != nil {
 		wdb.Close()
@@ -178,20 +205,25 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	n := max(4, runtime.GOMAXPROCS(0)*2)
 	rdb.SetMaxOpenConns(n)
 	rdb.SetMaxIdleConns(n)
+	rdb.SetConnMaxLifetime(connLifetime)
 
-	cdb, err := sql.Open(sqliteshim.ShimName, "file:"+path+"?"+url.Values{"_pragma": {"busy_timeout(10000)"}}.Encode())
+	// The checkpointer copies WAL frames into the file and needs no page
+	// cache of its own.
+	cdb, err := sql.Open(sqliteshim.ShimName, "file:"+path+"?"+url.Values{"_pragma": {"busy_timeout(10000)", "cache_size(-64)"}}.Encode())
 	if err != nil {
 		wdb.Close()
 		rdb.Close()
 		return nil, fmt.Errorf("open database %s: %w", path, err)
 	}
 	cdb.SetMaxOpenConns(1)
+	cdb.SetConnMaxLifetime(connLifetime)
 	s := &Store{
 		DB:         bun.NewDB(wdb, sqlitedialect.New()),
 		Read:       bun.NewDB(rdb, sqlitedialect.New()),
 		checkpoint: cdb,
 		stopCkpt:   make(chan struct{}),
 		ckptDone:   make(chan struct{}),
+		loc:        path,
 	}
 	go s.checkpointLoop()
 	return s, nil
@@ -200,6 +232,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 // Close closes both handles.
 func (s *Store) Close() error {
 	s.w.close()
+	if s.pg {
+		return errors.Join(s.Read.Close(), s.DB.Close(), s.lockDB.Close())
+	}
 	close(s.stopCkpt)
 	<-s.ckptDone
 	s.stmts.close()
@@ -210,7 +245,13 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) migrator() (*migrate.Migrator, error) {
-	sub, err := fs.Sub(sqliteMigrations, "migrations/sqlite")
+	// Each database has its own files, with the same names and numbers, so
+	// that one table of applied migrations reads the same on both.
+	files, dir := fs.FS(sqliteMigrations), "migrations/sqlite"
+	if s.pg {
+		files, dir = postgresMigrations, "migrations/postgres"
+	}
+	sub, err := fs.Sub(files, dir)
 	if err != nil {
 		return nil, err
 	}
@@ -219,10 +260,37 @@ func (s *Store) migrator() (*migrate.Migrator, error) {
 		return nil, err
 	}
 	// No migrator.Lock: the lock row it writes would outlive a process killed
-	// mid-migration. Each migration runs in an immediate transaction, and
-	// SQLite's single writer lock serialises concurrent starters.
-	return migrate.NewMigrator(s.DB, ms, migrate.WithMarkAppliedOnSuccess(true)), nil
+	// mid-migration. On PostgreSQL Migrate holds an advisory lock instead.
+	// On SQLite each migration runs in an immediate transaction, which
+	// waits for another starter's; but every starter reads which migrations
+	// are applied before it begins, so inside its transaction a migration
+	// checks that it is still unapplied, and records itself there (bun
+	// records it once more after the commit, an upsert).
+	opts := []migrate.MigratorOption{migrate.WithMarkAppliedOnSuccess(true)}
+	if !s.pg {
+		opts = append(opts, migrate.WithUpsert(true),
+			migrate.BeforeMigration(func(ctx context.Context, db bun.IConn, m *migrate.Migration) error {
+				var n int
+				if err := db.QueryRowContext(ctx, "SELECT count(*) FROM bun_migrations WHERE name = ?", m.Name).Scan(&n); err != nil {
+					return err
+				}
+				if n > 0 {
+					return errAppliedElsewhere
+				}
+				return nil
+			}),
+			migrate.AfterMigration(func(ctx context.Context, db bun.IConn, m *migrate.Migration) error {
+				_, err := db.ExecContext(ctx, "INSERT INTO bun_migrations (name, group_id, migrated_at) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING",
+					m.Name, m.GroupID, time.Now().UTC())
+				return err
+			}))
+	}
+	return migrate.NewMigrator(s.DB, ms, opts...), nil
 }
+
+// errAppliedElsewhere: another process applied the migration after this one
+// read which were applied; Migrate reads them again.
+var errAppliedElsewhere = errors.New("the migration was applied by another process meanwhile")
 
 // Migrate applies every pending migration and returns how many it applied.
 func (s *Store) Migrate(ctx context.Context) (int, error) {
@@ -230,14 +298,34 @@ func (s *Store) Migrate(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if err := m.Init(ctx); err != nil {
-		return 0, fmt.Errorf("init migrations: %w", err)
+	applied := 0
+	run := func() error {
+		if err := m.Init(ctx); err != nil {
+			return fmt.Errorf("init migrations: %w", err)
+		}
+		group, err := m.Migrate(ctx)
+		applied = 0
+		if group != nil {
+			applied = len(group.Migrations) // up to the one that failed
+		}
+		if err != nil {
+			applied = max(0, applied-1)
+			return fmt.Errorf("migrate: %w", err)
+		}
+		return nil
 	}
-	group, err := m.Migrate(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("migrate: %w", err)
+	if s.pg {
+		return applied, s.withMigrationLock(ctx, run)
 	}
-	return len(group.Migrations), nil
+	total := 0
+	for range 100 {
+		err = run()
+		total += applied
+		if !errors.Is(err, errAppliedElsewhere) {
+			break
+		}
+	}
+	return total, err
 }
 
 // Pending reports the migrations embedded in this binary that the database

@@ -33,8 +33,10 @@ var ErrClosed = errors.New("the database is closed")
 // Write runs fn in a write transaction and returns once it is committed (or
 // rolled back, with fn's error). fn may share its transaction with other
 // writes, and may run twice (the second time alone, after the shared
-// transaction was rolled back): it must only write through tx, and must not
-// call Write itself.
+// transaction was rolled back), on PostgreSQL a few times more (see
+// retryAlone): it must only write through tx, and must not call Write
+// itself. On PostgreSQL a constraint violation comes back as the domain
+// error ConstraintError makes of it.
 func (s *Store) Write(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
 	s.w.once.Do(func() {
 		s.w.jobs = make(chan writeJob, maxBatch)
@@ -52,7 +54,11 @@ func (s *Store) Write(ctx context.Context, fn func(ctx context.Context, tx bun.T
 	}
 	// Once queued, the job runs to its end: its caller waits for the outcome
 	// even if its context ends, so that "committed" is never misreported.
-	return <-job.done
+	err := <-job.done
+	if s.pg {
+		err = ConstraintError(err)
+	}
+	return err
 }
 
 func (s *Store) writeLoop() {
@@ -115,7 +121,19 @@ func (s *Store) runTogether(batch []writeJob) error {
 	return tx.Commit()
 }
 
+// maxAloneRuns bounds how often a write runs alone on PostgreSQL when it
+// keeps failing for a reason that running it again may cure (retryAlone).
+const maxAloneRuns = 4
+
 func (s *Store) runAlone(j writeJob) error {
+	err := s.runAloneOnce(j)
+	for n := 1; s.pg && n < maxAloneRuns && retryAlone(err); n++ {
+		err = s.runAloneOnce(j)
+	}
+	return err
+}
+
+func (s *Store) runAloneOnce(j writeJob) error {
 	if err := j.ctx.Err(); err != nil {
 		return err
 	}

@@ -30,7 +30,18 @@ func (s *Service) AddComment(ctx context.Context, viewer auth.User, workPackageI
 	var id int64
 	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var version int
-		if err := tx.Tx.QueryRowContext(ctx, "SELECT "+nextVersionSQL, workPackageID).Scan(&version); err != nil {
+		q := "SELECT " + nextVersionSQL
+		if s.st.Postgres() {
+			// Another instance may comment on the work package at the same
+			// time: its row lock orders the two, as SQLite's writer lock
+			// does, and the version is read after it, by a statement that
+			// sees the other's comment.
+			if _, err := s.st.TxExec(ctx, tx, "SELECT 1 FROM work_packages WHERE id = ? FOR UPDATE", workPackageID); err != nil {
+				return err
+			}
+			q = "SELECT " + pgNextVersionSQL
+		}
+		if err := tx.Tx.QueryRowContext(ctx, s.st.Rebind(q), workPackageID).Scan(&version); err != nil {
 			return err
 		}
 		now := s.stamp()

@@ -42,6 +42,15 @@ const nextVersionSQL = `max((SELECT coalesce(max(version), 0) FROM journals WHER
 const insertJournalSQL = `INSERT INTO journals (work_package_id, user_id, version, details, created_at)
 	SELECT ?1, ?2, ` + nextVersionSQL + `, ?3, ?4`
 
+// The same on PostgreSQL, whose max of several values is greatest, and
+// whose INSERT ... SELECT wants its arguments' types spelled out.
+const (
+	pgNextVersionSQL = `greatest((SELECT coalesce(max(version), 0) FROM journals WHERE work_package_id = ?1),
+	(SELECT coalesce(max(version), 0) FROM comments WHERE work_package_id = ?1)) + 1`
+	pgInsertJournalSQL = `INSERT INTO journals (work_package_id, user_id, version, details, created_at)
+	SELECT CAST(?1 AS BIGINT), CAST(?2 AS BIGINT), ` + pgNextVersionSQL + `, CAST(?3 AS TEXT), CAST(?4 AS TIMESTAMPTZ)`
+)
+
 // journal records the changes of a work package in tx; no changes, no journal.
 func (s *Service) journal(ctx context.Context, tx bun.Tx, workPackageID, userID int64, changes []Change, at string) error {
 	if len(changes) == 0 {
@@ -51,7 +60,11 @@ func (s *Service) journal(ctx context.Context, tx bun.Tx, workPackageID, userID 
 	if err != nil {
 		return err
 	}
-	_, err = s.st.TxExec(ctx, tx, insertJournalSQL, workPackageID, userID, string(details), at)
+	q := insertJournalSQL
+	if s.st.Postgres() {
+		q = pgInsertJournalSQL
+	}
+	_, err = s.st.TxExec(ctx, tx, q, workPackageID, userID, string(details), at)
 	return err
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/settings"
 	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 )
 
 func TestMayChangeWorkPackage(t *testing.T) {
@@ -51,7 +51,7 @@ type rulesEnv struct {
 func newRulesEnv(t *testing.T) *rulesEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "hookpost.db"))
+	st, err := store.Open(ctx, storetest.Location(t))
 	if err != nil {
 		t.Fatal(err)
 	}

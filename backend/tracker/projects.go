@@ -194,6 +194,13 @@ func (s *Service) CreateProject(ctx context.Context, viewer auth.User, in Projec
 	}
 	var p Project
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// A write may run again (store.Write): each run derives the
+		// identifier afresh, from what is committed by then, and no other
+		// instance creates a project meanwhile.
+		in := in
+		if err := s.st.Serialize(ctx, tx, "project identifiers"); err != nil {
+			return err
+		}
 		if err := s.withDerivedIdentifier(ctx, tx, &in); err != nil {
 			return err
 		}

@@ -265,9 +265,14 @@ func applyRelation(r *Relation, in RelationInput) {
 // from may not precede to when to already precedes from, directly or through
 // others (OpenProject's circular dependency). It runs in the writer, so that
 // no relation closing the cycle is added between the check and the write.
-func checkRelatable(ctx context.Context, tx bun.Tx, r Relation) error {
+// On PostgreSQL, where instances write side by side, a transaction lock
+// orders the checks of all instances instead.
+func (s *Service) checkRelatable(ctx context.Context, tx bun.Tx, r Relation) error {
 	if r.Type != "precedes" {
 		return nil
+	}
+	if err := s.st.Serialize(ctx, tx, "relations"); err != nil {
+		return err
 	}
 	var n int
 	err := tx.NewRaw(`WITH RECURSIVE successors(id) AS (
@@ -325,7 +330,7 @@ func (s *Service) CreateRelation(ctx context.Context, viewer auth.User, workPack
 		if n > 0 {
 			return fmt.Errorf("work packages %d and %d are already related: change or delete that relation: %w", from.ID, to.ID, domain.ErrConflict)
 		}
-		if err := checkRelatable(ctx, tx, r); err != nil {
+		if err := s.checkRelatable(ctx, tx, r); err != nil {
 			return err
 		}
 		if _, err := tx.NewInsert().Model(&r).Exec(ctx); err != nil {
@@ -378,7 +383,7 @@ func (s *Service) UpdateRelation(ctx context.Context, viewer auth.User, id int64
 		}
 		applyRelation(&r, in)
 		r.UpdatedAt = s.stamp()
-		if err := checkRelatable(ctx, tx, r); err != nil {
+		if err := s.checkRelatable(ctx, tx, r); err != nil {
 			return err
 		}
 		if _, err := tx.NewUpdate().Model(&r).WherePK().Exec(ctx); err != nil {

@@ -217,7 +217,8 @@ func (s *Service) spentHours(ctx context.Context, db bun.IDB, rows []WorkPackage
 		ids[i] = r.ID
 	}
 	var sums []spentRow
-	q := db.NewSelect().Table("time_entries").ColumnExpr("work_package_id, CAST(sum(hours) AS REAL) AS hours").
+	// DOUBLE PRECISION, not REAL: a REAL is 4 bytes on PostgreSQL.
+	q := db.NewSelect().Table("time_entries").ColumnExpr("work_package_id, CAST(sum(hours) AS DOUBLE PRECISION) AS hours").
 		Where("work_package_id IN (?)", bun.List(ids)).Group("work_package_id")
 	if err := s.scan(ctx, db, q, &sums); err != nil {
 		return nil, err
@@ -413,13 +414,11 @@ func (s *Service) CreateWorkPackage(ctx context.Context, viewer auth.User, in Wo
 	}
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// A prepared insert: creating work packages is the hot write path.
-		res, err := s.st.TxExec(ctx, tx, insertWorkPackageSQL,
+		var err error
+		wp.ID, err = s.st.TxInsert(ctx, tx, insertWorkPackageSQL,
 			wp.ProjectID, wp.TypeID, wp.StatusID, wp.PriorityID, wp.AuthorID, wp.AssigneeID, wp.Subject, wp.Description,
 			wp.StartDate, wp.DueDate, wp.EstimatedHours, wp.DoneRatio, store.Timestamp(wp.CreatedAt), store.Timestamp(wp.UpdatedAt))
 		if err != nil {
-			return err
-		}
-		if wp.ID, err = res.LastInsertId(); err != nil {
 			return err
 		}
 		known := names{projects: map[int64]string{wp.ProjectID: loaded.project.Name}, users: map[int64]auth.User{viewer.ID: viewer}}

@@ -28,9 +28,9 @@ import (
 )
 
 func main() {
-	api := flag.String("api", "", "base URL of the server, e.g. http://127.0.0.1:8080")
+	api := flag.String("api", "", "base URL of the server, e.g. http://127.0.0.1:8080; several, comma-separated, share the creates (instances on one database)")
 	token := flag.String("token", "", "an administrator's API token")
-	pid := flag.Int("pid", 0, "the server's process id (for its RSS)")
+	pids := flag.String("pid", "", "the server's process id (for its RSS); several, comma-separated: their RSS is summed")
 	duration := flag.Duration("duration", 10*time.Minute, "how long to create and list")
 	rate := flag.Float64("rate", 500, "work packages created per second")
 	listRate := flag.Float64("list-rate", 20, "lists per second")
@@ -41,20 +41,31 @@ func main() {
 	maxRSS := flag.Float64("max-rss", 150, "peak RSS allowed, MB")
 	maxGrowth := flag.Float64("max-growth", 10, "RSS growth allowed after the first minute, %")
 	flag.Parse()
-	if *api == "" || *token == "" || *pid == 0 {
+	var pid []int
+	for _, p := range strings.Split(*pids, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(p)); err == nil && n > 0 {
+			pid = append(pid, n)
+		}
+	}
+	if *api == "" || *token == "" || len(pid) == 0 {
 		fmt.Fprintln(os.Stderr, "soakreceiver: -api, -token and -pid are needed")
 		os.Exit(2)
 	}
-	s := &soak{api: strings.TrimRight(*api, "/"), token: *token, failCode: *failCode, failing: *failing,
+	var apis []string
+	for _, a := range strings.Split(*api, ",") {
+		apis = append(apis, strings.TrimRight(strings.TrimSpace(a), "/"))
+	}
+	s := &soak{apis: apis, token: *token, failCode: *failCode, failing: *failing,
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 256, MaxIdleConns: 256}}}
-	if err := s.run(*pid, *duration, *rate, *listRate, *hooks, *drain, *maxRSS, *maxGrowth); err != nil {
+	if err := s.run(pid, *duration, *rate, *listRate, *hooks, *drain, *maxRSS, *maxGrowth); err != nil {
 		fmt.Fprintln(os.Stderr, "soakreceiver:", err)
 		os.Exit(1)
 	}
 }
 
 type soak struct {
-	api, token        string
+	apis              []string // the first one is used for the setup and the lists
+	token             string
 	client            *http.Client
 	failCode, failing int
 
@@ -73,7 +84,7 @@ type soak struct {
 	firstErr  atomic.Value
 }
 
-func (s *soak) run(pid int, duration time.Duration, rate, listRate float64, hooks int, drain time.Duration, maxRSS, maxGrowth float64) error {
+func (s *soak) run(pid []int, duration time.Duration, rate, listRate float64, hooks int, drain time.Duration, maxRSS, maxGrowth float64) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
@@ -104,10 +115,14 @@ func (s *soak) run(pid int, duration time.Duration, rate, listRate float64, hook
 	defer tick.Stop()
 	var lastCreated, lastArrived int64
 	sample := func() {
-		rss, err := rssMB(pid)
-		if err != nil {
-			fmt.Println("rss:", err)
-			return
+		rss := 0.0
+		for _, p := range pid {
+			v, err := rssMB(p)
+			if err != nil {
+				fmt.Println("rss:", err)
+				return
+			}
+			rss += v
 		}
 		samples = append(samples, rss)
 		c, a := s.nCreated.Load(), s.arrived.Load()
@@ -266,12 +281,17 @@ func (s *soak) setup(receiverURL string, hooks int) (int64, error) {
 }
 
 func (s *soak) call(method, path string, in, out any) error {
+	return s.callAt(s.apis[0], method, path, in, out)
+}
+
+// callAt is call against the server at base.
+func (s *soak) callAt(base, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, _ := json.Marshal(in)
 		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, s.api+path, body)
+	req, err := http.NewRequest(method, base+path, body)
 	if err != nil {
 		return err
 	}
@@ -305,13 +325,14 @@ func (s *soak) load(ctx context.Context, project int64, rate, listRate float64) 
 	turns := make(chan struct{})
 	var wg sync.WaitGroup
 	body := fmt.Sprintf(`{"subject":"Soak","description":{"raw":"Created by the soak test."},"_links":{"project":{"href":"/api/v3/projects/%d"}}}`, project)
-	for range workers {
+	for w := range workers {
+		base := s.apis[w%len(s.apis)]
 		wg.Go(func() {
 			for range turns {
 				var wp struct {
 					ID int64 `json:"id"`
 				}
-				if err := s.call("POST", "/api/v3/work_packages", json.RawMessage(body), &wp); err != nil {
+				if err := s.callAt(base, "POST", "/api/v3/work_packages", json.RawMessage(body), &wp); err != nil {
 					s.apiError(err)
 					continue
 				}
