@@ -9,13 +9,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hookpost/hookpost/backend/config"
+	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 )
 
 // startServeAllowing is startServe with the loopback allowed as a webhook
@@ -28,7 +29,11 @@ func startServeAllowing(t *testing.T, db string) (base string, stderr *lockedBuf
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cfg, err := config.Parse([]string{"serve", "--db", db, "--addr", addr, "--webhook-allow", "127.0.0.1/32"}, func(string) string { return "" })
+	flag := "--db"
+	if store.IsPostgresURL(db) {
+		flag = "--database-url"
+	}
+	cfg, err := config.Parse([]string{"serve", flag, db, "--addr", addr, "--webhook-allow", "127.0.0.1/32"}, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,13 +119,13 @@ func until(t *testing.T, what string, events <-chan streamEvent, stop func(strea
 	}
 }
 
-// Two servers on one SQLite file: each one's live stream shows the
+// Two servers on one database (a SQLite file, or PostgreSQL): each one's live stream shows the
 // deliveries the other made, once, and the webhook changes made through
 // the other (SPEC §2, §4). A change made through the other server after the
 // delivery is the mark that its watcher has read past the delivery: any
 // repeat would have come before it.
 func TestTwoServersShowEachOthersDeliveries(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "shared.db")
+	db := storetest.Location(t)
 	baseA, stderrA := startServeAllowing(t, db)
 	baseB, _ := startServeAllowing(t, db)
 	m := regexp.MustCompile(`'admin' with password (\S+)`).FindStringSubmatch(stderrA.String())

@@ -83,7 +83,7 @@ func (d *Dispatcher) AnnounceRecorded(ctx context.Context, after, upto int64, id
 		hub.Resync()
 		return nil
 	}
-	for ids != nil && len(ids) > 0 || ids == nil && after < upto {
+	for len(ids) > 0 || ids == nil && after < upto {
 		var rows []announcedAttempt
 		q := d.st.Read.NewSelect().Model(&rows).
 			ColumnExpr(`attempt.id, attempt.delivery_id, attempt.webhook_id, attempt.attempt, attempt.event_name, attempt.response_code,
@@ -93,7 +93,7 @@ func (d *Dispatcher) AnnounceRecorded(ctx context.Context, after, upto int64, id
 		if ids != nil {
 			page := ids[:min(len(ids), announcePage)]
 			ids = ids[len(page):]
-			q = q.Where("attempt.id IN (?)", bun.In(page))
+			q = q.Where("attempt.id IN (?)", bun.List(page))
 		} else {
 			last := min(upto, after+announcePage)
 			q = q.Where("attempt.id > ? AND attempt.id <= ?", after, last)

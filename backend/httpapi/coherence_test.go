@@ -3,39 +3,60 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"reflect"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hookpost/hookpost/backend/dispatch"
 	"github.com/hookpost/hookpost/backend/live"
+	"github.com/hookpost/hookpost/backend/settings"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 	"github.com/hookpost/hookpost/backend/webhooks"
 )
 
 // sharedLiveEnvs are two processes on one database, each with the live hub
-// its stream and window read; the test polls their change watchers itself.
+// its stream and window read. On SQLite the test polls their change
+// watchers itself; on PostgreSQL they listen from the start, and the test
+// syncs with them (settings.Sync).
 func sharedLiveEnvs(t *testing.T) (a, b *env, subA, subB *live.Subscription) {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "shared.db")
+	path := storetest.Location(t)
 	hubA, hubB := live.NewHub(), live.NewHub()
 	a = buildEnv(t, path, hubA)
 	a.admin, a.adminTok = a.newUser("admin", true)
 	b = buildEnv(t, path, hubB)
+	if storetest.Postgres() {
+		for _, e := range []*env{a, b} {
+			wctx, stop := context.WithCancel(context.Background())
+			done := make(chan struct{})
+			go func() {
+				e.settings.Watch(wctx, settings.PollInterval, slog.New(slog.NewTextHandler(io.Discard, nil)))
+				close(done)
+			}()
+			t.Cleanup(func() { stop(); <-done }) // before the stores close
+		}
+	}
 	b.admin, b.adminTok = a.admin, a.adminTok
 	subA, subB = hubA.Subscribe(1000), hubB.Subscribe(1000)
 	t.Cleanup(func() { subA.Close(); subB.Close() })
 	return a, b, subA, subB
 }
 
-// poll makes each process's change watcher read the database once, as it
-// does every 250 ms.
+// poll makes each process's change watcher apply what was committed so
+// far: on SQLite it reads the database once, as it does every 250 ms; on
+// PostgreSQL it waits for the notifications (a safety net of 10 s).
 func poll(t *testing.T, envs ...*env) {
 	t.Helper()
 	for _, e := range envs {
-		if err := e.settings.Poll(context.Background()); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err := e.settings.Sync(ctx)
+		cancel()
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -85,8 +106,8 @@ func TestLiveStreamShowsOtherProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.dispatch.Wait()
-	if got := drain(t, subB)["delivery"]; len(got) != 0 {
-		t.Fatalf("b announced %v before reading the database", got)
+	if got := drain(t, subB)["delivery"]; len(got) != 0 && !storetest.Postgres() {
+		t.Fatalf("b announced %v before reading the database", got) // (PostgreSQL notifies at once)
 	}
 	poll(t, a, b)
 	poll(t, a, b) // nothing new: nothing more

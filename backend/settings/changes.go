@@ -201,22 +201,16 @@ func sameJSON(a, b Settings) bool {
 	return errA == nil && errB == nil && string(ja) == string(jb)
 }
 
-// WatchChanges follows the changes of other processes until ctx ends: on
-// PostgreSQL by listening on connections that listen opens, on SQLite by
-// polling every PollInterval.
-func (s *Service) WatchChanges(ctx context.Context, listen ListenFunc, log *slog.Logger) {
+// Watch follows the changes of other processes until ctx ends. On SQLite
+// it polls every interval; a failed poll (the database busy or gone) is
+// logged once and retried at the next tick. On PostgreSQL it listens to
+// the change notifications instead (WatchNotifications, on connections of
+// its own to the store's database).
+func (s *Service) Watch(ctx context.Context, interval time.Duration, log *slog.Logger) {
 	if s.notified {
-		s.WatchNotifications(ctx, listen, log)
+		s.WatchNotifications(ctx, ListenPostgres(s.st.Location()), log)
 		return
 	}
-	s.Watch(ctx, PollInterval, log)
-}
-
-// Watch polls every interval until ctx ends. A failed poll (the database
-// busy or gone) is logged once and retried at the next tick. (On
-// PostgreSQL, WatchNotifications is the way: Watch would see the counters
-// only, not the new events and attempts.)
-func (s *Service) Watch(ctx context.Context, interval time.Duration, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	failing := false
