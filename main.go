@@ -289,8 +289,10 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	if err != nil {
 		return err
 	}
-	// Settings, token revocations and tracker writes of other processes on
-	// this database reach this one's caches within a poll (SPEC §2).
+	// Settings, token revocations, tracker and webhook writes and delivery
+	// attempts of other processes on this database reach this one's caches,
+	// dispatcher and live stream within a poll on SQLite, as notified on
+	// PostgreSQL (SPEC §2).
 	wctx, stopWatch := context.WithCancel(context.Background())
 	watched := make(chan struct{})
 	go func() { svc.settings.Watch(wctx, settings.PollInterval, log); close(watched) }()

@@ -143,7 +143,10 @@ func (d *Dispatcher) announce(ctx context.Context, a *Attempt, outcome string, d
 		return
 	}
 	var reason string
-	// Rare (once per disabling), and only while someone watches.
-	_ = d.st.Read.NewSelect().Table("webhooks").Column("disabled_reason").Where("id = ?", a.WebhookID).Scan(ctx, &reason)
-	live.Publish(d.cfg.Live, live.EventWebhook, live.WebhookChange{ID: a.WebhookID, Change: live.WebhookDisabled, Reason: reason})
+	var at time.Time
+	// Rare (once per disabling), and only while someone watches. The time
+	// tells this change from others to the webhook (see live.WebhookChange).
+	_ = d.st.Read.NewSelect().Table("webhooks").Column("disabled_reason", "updated_at").Where("id = ?", a.WebhookID).Scan(ctx, &reason, &at)
+	at = at.UTC()
+	live.Publish(d.cfg.Live, live.EventWebhook, live.WebhookChange{ID: a.WebhookID, Change: live.WebhookDisabled, Reason: reason, UpdatedAt: &at})
 }

@@ -87,6 +87,9 @@ func New(d Deps) (*fiber.App, error) {
 		JSONEncoder:                  hal.Marshal,
 	})
 	s.invalidateOnRemoteWrites()
+	if err := s.followOtherProcesses(); err != nil {
+		return nil, err
+	}
 	app.Use(s.finishBody, s.recoverPanic, s.logRequest, s.commonHeaders, s.cors)
 	routes := s.routes()
 	for _, r := range routes {

@@ -110,3 +110,103 @@ func BenchmarkPublishNobodyListening(b *testing.B) {
 		Publish(h, EventDelivery, d)
 	}
 }
+
+// received drains what s holds now.
+func received(s *Subscription) []Message {
+	var out []Message
+	for len(s.C) > 0 {
+		out = append(out, <-s.C)
+	}
+	return out
+}
+
+// A delivery or webhook change reaches a subscriber once, whether the
+// process that made it publishes it first or the change watcher, reading
+// the database, does; changes that only look alike (two updates within a
+// millisecond, published the same way) are each sent.
+func TestStoredEventsAreSentOnce(t *testing.T) {
+	at := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	later := at.Add(time.Second)
+	steps := []struct {
+		stored bool
+		name   string
+		v      any
+		sent   bool
+	}{
+		{false, EventDelivery, Delivery{AttemptID: 1}, true},
+		{true, EventDelivery, Delivery{AttemptID: 1}, false}, // seen again in the database
+		{true, EventDelivery, Delivery{AttemptID: 2}, true},  // made by another process
+		{false, EventDelivery, Delivery{AttemptID: 2}, false},
+		{true, EventDelivery, Delivery{AttemptID: 3}, true},
+		{true, EventDelivery, Delivery{AttemptID: 3}, false}, // read twice: one attempt all the same
+		{false, EventWebhook, WebhookChange{ID: 1, Change: WebhookUpdated, UpdatedAt: &at}, true},
+		{false, EventWebhook, WebhookChange{ID: 1, Change: WebhookUpdated, UpdatedAt: &at}, true}, // two updates in one millisecond
+		{true, EventWebhook, WebhookChange{ID: 1, Change: WebhookUpdated, UpdatedAt: &at}, false},
+		{true, EventWebhook, WebhookChange{ID: 1, Change: WebhookUpdated, UpdatedAt: &later}, true},
+		{true, EventWebhook, WebhookChange{ID: 1, Change: WebhookDisabled, UpdatedAt: &later}, true},
+		{false, EventWebhook, WebhookChange{ID: 1, Change: WebhookDisabled, Reason: "410 Gone", UpdatedAt: &later}, false},
+		{true, EventWebhook, WebhookChange{ID: 1, Change: WebhookDeleted}, true},
+		{false, EventWebhook, WebhookChange{ID: 1, Change: WebhookDeleted}, false},
+		{true, EventSettings, struct{ N int }{1}, true}, // settings carry their state: never held back
+		{false, EventSettings, struct{ N int }{1}, true},
+	}
+	h := NewHub()
+	s := h.Subscribe(64)
+	for i, st := range steps {
+		switch v := st.v.(type) {
+		case Delivery:
+			if st.stored {
+				PublishStored(h, st.name, v)
+			} else {
+				Publish(h, st.name, v)
+			}
+		case WebhookChange:
+			if st.stored {
+				PublishStored(h, st.name, v)
+			} else {
+				Publish(h, st.name, v)
+			}
+		default:
+			if st.stored {
+				PublishStored(h, st.name, v)
+			} else {
+				Publish(h, st.name, v)
+			}
+		}
+		if got := len(received(s)); got != map[bool]int{true: 1, false: 0}[st.sent] {
+			t.Errorf("step %d (%s %+v stored=%v): %d messages, want sent=%v", i, st.name, st.v, st.stored, got, st.sent)
+		}
+	}
+}
+
+// The log of sent events is bounded: past sentLogSize newer events, an old
+// one is forgotten.
+func TestSentLogForgetsTheOldest(t *testing.T) {
+	h := NewHub()
+	s := h.Subscribe(1)
+	defer s.Close()
+	for i := range sentLogSize + 1 {
+		Publish(h, EventDelivery, Delivery{AttemptID: int64(i)})
+		received(s)
+	}
+	if n := len(h.sent.from); n != sentLogSize {
+		t.Errorf("log holds %d keys, want %d", n, sentLogSize)
+	}
+	PublishStored(h, EventDelivery, Delivery{AttemptID: 0}) // forgotten: sent again
+	PublishStored(h, EventDelivery, Delivery{AttemptID: sentLogSize})
+	if got := received(s); len(got) != 1 {
+		t.Errorf("got %d messages, want the forgotten one only", len(got))
+	}
+}
+
+func TestResyncReachesEverySubscriber(t *testing.T) {
+	h := NewHub()
+	h.Resync() // nobody listens: nothing to do
+	a, b := h.Subscribe(1), h.Subscribe(1)
+	h.Resync()
+	for _, s := range []*Subscription{a, b} {
+		if m := <-s.C; m.Name != EventResync || string(m.Data) != "{}" {
+			t.Errorf("got %s %s", m.Name, m.Data)
+		}
+	}
+}

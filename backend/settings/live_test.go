@@ -3,13 +3,12 @@ package settings_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/hookpost/hookpost/backend/live"
 	"github.com/hookpost/hookpost/backend/settings"
-	"github.com/hookpost/hookpost/backend/store"
+	"github.com/hookpost/hookpost/backend/store/storetest"
 )
 
 // A change made by another process sharing the database reaches this
@@ -18,17 +17,10 @@ import (
 // announced once, not again when its poll sees the counter it bumped.
 func TestPollAnnouncesChangesOfOtherProcesses(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "hookpost.db")
+	loc := storetest.Location(t)
 	now := func() time.Time { return time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC) }
 	open := func() (*settings.Service, *live.Hub) {
-		st, err := store.Open(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		if _, err := st.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
+		st := storetest.OpenAt(t, loc)
 		hub := live.NewHub()
 		s, err := settings.New(ctx, st, now, hub)
 		if err != nil {

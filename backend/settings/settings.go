@@ -4,11 +4,12 @@ package settings
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect"
 
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/live"
@@ -119,25 +121,41 @@ func (r *row) settings() (Settings, error) {
 //
 // It also watches what other processes sharing the database change (SPEC
 // §2: a desktop window and a serve on one SQLite file, several instances on
-// one PostgreSQL): Watch polls the change counters, reloads the settings when
-// theirs moved, and tells the listeners registered with OnChange, which drop
-// their caches. Requests never query for this: they compare counters in memory.
+// one PostgreSQL; see changes.go): it reloads the settings when theirs
+// moved, and tells the listeners registered with OnChange and Follow, which
+// drop their caches and carry the changes to the live stream. Requests never
+// query for this: they compare counters in memory.
 type Service struct {
 	st      *store.Store
 	now     func() time.Time
 	live    *live.Hub
 	cur     atomic.Pointer[Settings]
 	changes atomic.Pointer[Changes]
+	// notified: the database announces its changes (PostgreSQL's
+	// LISTEN/NOTIFY) instead of being read for them.
+	notified bool
 
+	applying  sync.Mutex // see apply
 	mu        sync.Mutex
 	listeners []func(prev, cur Changes)
+	followers []func(ctx context.Context, c Change)
+
+	// Sync's marks: markPrefix+n, numbered by marks; marked is the
+	// highest applied, and markedCh closes when it moves.
+	markPrefix string
+	marks      atomic.Int64
+	marked     int64
+	markedCh   chan struct{}
 }
 
 // New loads the settings, writing the defaults on first start.
 // hub (which may be nil) hears of every update made through this service.
 func New(ctx context.Context, st *store.Store, now func() time.Time, hub *live.Hub) (*Service, error) {
-	s := &Service{st: st, now: now, live: hub}
-	c, err := s.readChanges(ctx)
+	id := make([]byte, 8)
+	_, _ = rand.Read(id)
+	s := &Service{st: st, now: now, live: hub, notified: st.DB.Dialect().Name() == dialect.PG,
+		markPrefix: "s:" + hex.EncodeToString(id) + ":", markedCh: make(chan struct{})}
+	c, err := s.readChanges(ctx, Changes{})
 	if err != nil {
 		return nil, err
 	}
@@ -146,131 +164,6 @@ func New(ctx context.Context, st *store.Store, now func() time.Time, hub *live.H
 		return nil, err
 	}
 	return s, nil
-}
-
-// Names of the change counters (see the change_counters migration).
-const (
-	CounterSettings = "settings"
-	CounterAuth     = "auth"
-	// CounterTracker counts tracker writes that record no event.
-	CounterTracker = "tracker"
-)
-
-// PollInterval is how often Watch reads the change counters: well inside
-// SPEC §2's second, and one cheap indexed read per process at that rate.
-const PollInterval = 250 * time.Millisecond
-
-// Changes are the database's change counters as a process last read them.
-// Each only ever grows; caches compare them for equality.
-type Changes struct {
-	// Settings counts settings updates.
-	Settings int64
-	// Auth counts token revocations and account changes that end credentials.
-	Auth int64
-	// Events is the newest outbox event id: every tracker write records an
-	// event in its own transaction. On SQLite ids are handed out under the
-	// write lock, so they become visible in order. (On PostgreSQL a sequence
-	// value may commit after a larger one; there the tracker needs a counter
-	// of its own, or LISTEN/NOTIFY.)
-	Events int64
-	// Tracker counts the tracker writes that record no event.
-	Tracker int64
-}
-
-// Bump increments a change counter inside the transaction of the change it
-// announces, so that no process can see the new value without the change.
-func Bump(ctx context.Context, db bun.IDB, counter string) error {
-	if _, err := db.NewRaw("UPDATE change_counters SET value = value + 1 WHERE name = ?", counter).Exec(ctx); err != nil {
-		return fmt.Errorf("bump the %s change counter: %w", counter, err)
-	}
-	return nil
-}
-
-func (s *Service) readChanges(ctx context.Context) (Changes, error) {
-	var c Changes
-	err := s.st.Read.NewRaw(`SELECT
-		(SELECT value FROM change_counters WHERE name = ?),
-		(SELECT value FROM change_counters WHERE name = ?),
-		(SELECT coalesce(max(id), 0) FROM events),
-		(SELECT value FROM change_counters WHERE name = ?)`, CounterSettings, CounterAuth, CounterTracker).Scan(ctx, &c.Settings, &c.Auth, &c.Events, &c.Tracker)
-	if err != nil {
-		return c, fmt.Errorf("read change counters: %w", err)
-	}
-	return c, nil
-}
-
-// Changes returns the change counters as last polled.
-func (s *Service) Changes() Changes { return *s.changes.Load() }
-
-// OnChange registers f to be called by Poll whenever a counter moved, with
-// the counters before and after. Register before Watch starts.
-func (s *Service) OnChange(f func(prev, cur Changes)) {
-	s.mu.Lock()
-	s.listeners = append(s.listeners, f)
-	s.mu.Unlock()
-}
-
-// Poll reads the change counters once; when the settings counter moved it
-// reloads the settings, and when any moved it calls the listeners.
-func (s *Service) Poll(ctx context.Context) error {
-	cur, err := s.readChanges(ctx)
-	if err != nil {
-		return err
-	}
-	prev := s.Changes()
-	if cur == prev {
-		return nil
-	}
-	// The counters were read before the record: a reload sees at least the
-	// update that moved the counter.
-	if cur.Settings != prev.Settings {
-		before := s.Current()
-		if err := s.Reload(ctx); err != nil {
-			return err
-		}
-		// Another process changed them: the app's pages hear it as they
-		// hear a change made here (this process's own change, seen again
-		// through the counter, is not announced twice).
-		if after := s.Current(); !sameJSON(before, after) {
-			live.Publish(s.live, live.EventSettings, after)
-		}
-	}
-	s.changes.Store(&cur)
-	s.mu.Lock()
-	listeners := append([]func(prev, cur Changes){}, s.listeners...)
-	s.mu.Unlock()
-	for _, f := range listeners {
-		f(prev, cur)
-	}
-	return nil
-}
-
-// sameJSON compares settings as the app sees them (times compared as
-// written, not by their location or monotonic reading).
-func sameJSON(a, b Settings) bool {
-	ja, errA := json.Marshal(a)
-	jb, errB := json.Marshal(b)
-	return errA == nil && errB == nil && string(ja) == string(jb)
-}
-
-// Watch polls every interval until ctx ends. A failed poll (the database
-// busy or gone) is logged once and retried at the next tick.
-func (s *Service) Watch(ctx context.Context, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	failing := false
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		err := s.Poll(ctx)
-		if err != nil && !failing && ctx.Err() == nil {
-			log.Warn("reading changes made by other processes failed; retrying", "error", err)
-		}
-		failing = err != nil
-	}
 }
 
 // Reload re-reads the record from the database (creating it with the

@@ -94,9 +94,10 @@ const RotationGrace = 24 * time.Hour
 
 // Service manages webhooks.
 type Service struct {
-	st   *store.Store
-	now  func() time.Time
-	live *live.Hub
+	st    *store.Store
+	now   func() time.Time
+	live  *live.Hub
+	known known // see Changed
 }
 
 // New builds the service; hub (which may be nil) hears of every change.
@@ -168,8 +169,10 @@ func (s *Service) assemble(ctx context.Context, db bun.IDB, r row) (Webhook, err
 // and for all projects unless the input says otherwise.
 func (s *Service) Create(ctx context.Context, in Input) (Webhook, error) {
 	var id int64
+	var at time.Time
 	err := s.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		r := row{Enabled: true, AllProjects: true, CreatedAt: s.stamp(), UpdatedAt: s.stamp()}
+		at = r.UpdatedAt
 		if err := s.validate(ctx, tx, 0, in, true); err != nil {
 			return err
 		}
@@ -183,7 +186,7 @@ func (s *Service) Create(ctx context.Context, in Input) (Webhook, error) {
 	if err != nil {
 		return Webhook{}, err
 	}
-	live.Publish(s.live, live.EventWebhook, live.WebhookChange{ID: id, Change: live.WebhookCreated})
+	live.Publish(s.live, live.EventWebhook, live.WebhookChange{ID: id, Change: live.WebhookCreated, UpdatedAt: &at})
 	return s.Get(ctx, id)
 }
 
@@ -221,6 +224,8 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Webhook, erro
 			r.FailingSince = nil
 		}
 		r.UpdatedAt = s.stamp()
+		at := r.UpdatedAt
+		change.UpdatedAt = &at
 		if _, err := tx.NewUpdate().Model(&r).WherePK().Exec(ctx); err != nil {
 			return err
 		}

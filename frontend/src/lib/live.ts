@@ -27,6 +27,8 @@ export interface LiveWebhook {
   id: number
   change: 'created' | 'updated' | 'disabled' | 'deleted'
   reason: string
+  /** The webhook's updatedAt after the change; absent for a deletion. */
+  updatedAt?: string
 }
 
 export interface LiveHandlers {
