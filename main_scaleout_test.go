@@ -332,9 +332,9 @@ func twoInstances(t *testing.T, dbArgs []string) {
 	if t.Failed() {
 		return
 	}
-	missing, dups := waitDelivered(ids, time.Minute)
+	missing, _ := waitDelivered(ids, time.Minute)
 	time.Sleep(time.Second) // a second sender would show now
-	if _, dups = recv.missing(ids); missing != 0 || dups != 0 {
+	if _, dups := recv.missing(ids); missing != 0 || dups != 0 {
 		t.Fatalf("both instances running: %d of %d deliveries missing, %d duplicates", missing, len(ids)*hooks, dups)
 	}
 
@@ -351,7 +351,7 @@ func twoInstances(t *testing.T, dbArgs []string) {
 	if t.Failed() {
 		return
 	}
-	missing, dups = waitDelivered(more, 2*time.Minute)
+	missing, dups := waitDelivered(more, 2*time.Minute)
 	if missing != 0 {
 		t.Fatalf("after B was killed: %d of %d deliveries missing\nA's log: %s", missing, len(more)*hooks, a.stderr.String())
 	}
