@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strconv"
 	"sync"
 	"testing"
@@ -240,5 +241,55 @@ func TestPostgresKeepsNoStatementPerQuery(t *testing.T) {
 		if prepared != 0 {
 			t.Fatalf("%d statements prepared on the connection after 100 queries, want 0", prepared)
 		}
+	}
+}
+
+// TestPostgresEndsTheTransactionOfAHungInstance: an instance that stops
+// in the middle of a transaction (hung, or cut off from the network) holds
+// its row locks only until idle_in_transaction_session_timeout; then the
+// server ends its session, and the other instances' writes go on. (The
+// timeout is 5 s by default; the URL sets it shorter here.)
+func TestPostgresEndsTheTransactionOfAHungInstance(t *testing.T) {
+	if !storetest.Postgres() {
+		t.Skip("PostgreSQL only: a SQLite writer is a process of this machine, which ends with its locks")
+	}
+	ctx := context.Background()
+	loc := storetest.Location(t)
+	u, err := url.Parse(loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("idle_in_transaction_session_timeout", "300")
+	u.RawQuery = q.Encode()
+	hung := storetest.OpenAt(t, u.String())
+	other := storetest.OpenAt(t, loc)
+	if _, err := other.DB.ExecContext(ctx, "INSERT INTO change_counters (name, value) VALUES ('x', 0)"); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := hung.DB.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = tx.Rollback() })
+	if _, err := tx.ExecContext(ctx, "UPDATE change_counters SET value = 100 WHERE name = 'x'"); err != nil {
+		t.Fatal(err)
+	}
+	// The hung instance does nothing more; the other one writes the row it
+	// holds, and gets it once the server has ended the hung transaction
+	// (well within the other's lock_timeout of 10 s).
+	err = other.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE change_counters SET value = value + 1 WHERE name = 'x'")
+		return err
+	})
+	if err != nil {
+		t.Fatalf("the other instance's write: %v", err)
+	}
+	if err := tx.Commit(); err == nil {
+		t.Fatal("the hung transaction committed after its session was ended")
+	}
+	var v int
+	if err := other.Read.NewRaw("SELECT value FROM change_counters WHERE name = 'x'").Scan(ctx, &v); err != nil || v != 1 {
+		t.Fatalf("value %d (%v): want 1, the hung update rolled back", v, err)
 	}
 }

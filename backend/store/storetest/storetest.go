@@ -25,15 +25,6 @@ const EnvURL = "HOOKPOST_TEST_DATABASE_URL"
 // Postgres reports whether the tests run on PostgreSQL.
 func Postgres() bool { return os.Getenv(EnvURL) != "" }
 
-// SkipOnPostgres skips a test that is about SQLite itself (its file, WAL,
-// pragmas) when the tests run on PostgreSQL.
-func SkipOnPostgres(t testing.TB, why string) {
-	t.Helper()
-	if Postgres() {
-		t.Skip("SQLite only: " + why)
-	}
-}
-
 // Location returns a fresh, empty database for t, to pass to store.Open:
 // the path of a SQLite file in t's temporary directory, or the URL of a new
 // schema of the PostgreSQL test database (dropped at t's end, after the

@@ -1,7 +1,11 @@
 -- Work packages per project, kept by triggers in the writing transaction, so
 -- that an unfiltered collection's total costs a lookup instead of a scan.
 -- (PostgreSQL twin of the SQLite migration: the triggers call plpgsql
--- functions; the upsert is atomic across concurrent writers.)
+-- functions; the upsert is atomic across concurrent writers.) The triggers
+-- are deferred to the commit: a project's count row is then locked only
+-- while the transaction commits, not from its first insert on, so that
+-- instances creating work packages in one project at the same time do not
+-- queue behind each other's whole transactions.
 CREATE TABLE IF NOT EXISTS work_package_counts (
     project_id BIGINT PRIMARY KEY,
     n          BIGINT NOT NULL
@@ -19,8 +23,8 @@ BEGIN
 END
 $$;
 --bun:split
-CREATE OR REPLACE TRIGGER work_package_counts_insert AFTER INSERT ON work_packages
-    FOR EACH ROW EXECUTE FUNCTION work_package_counts_insert();
+CREATE CONSTRAINT TRIGGER work_package_counts_insert AFTER INSERT ON work_packages
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION work_package_counts_insert();
 --bun:split
 CREATE OR REPLACE FUNCTION work_package_counts_delete() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -29,8 +33,8 @@ BEGIN
 END
 $$;
 --bun:split
-CREATE OR REPLACE TRIGGER work_package_counts_delete AFTER DELETE ON work_packages
-    FOR EACH ROW EXECUTE FUNCTION work_package_counts_delete();
+CREATE CONSTRAINT TRIGGER work_package_counts_delete AFTER DELETE ON work_packages
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION work_package_counts_delete();
 --bun:split
 CREATE OR REPLACE FUNCTION work_package_counts_move() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -41,5 +45,5 @@ BEGIN
 END
 $$;
 --bun:split
-CREATE OR REPLACE TRIGGER work_package_counts_move AFTER UPDATE OF project_id ON work_packages
-    FOR EACH ROW WHEN (NEW.project_id <> OLD.project_id) EXECUTE FUNCTION work_package_counts_move();
+CREATE CONSTRAINT TRIGGER work_package_counts_move AFTER UPDATE OF project_id ON work_packages
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.project_id <> OLD.project_id) EXECUTE FUNCTION work_package_counts_move();
