@@ -47,9 +47,9 @@ type Config struct {
 	// attempt at a time, at most one per SlowInterval, until one succeeds
 	// (see lane.slowed): its endpoint cannot then take a share of the
 	// single writer that grows with the event rate and its retries. The
-	// default is short (a circuit breaker, not a penalty): a few seconds of
-	// nothing but failures is already a down endpoint, and the first success
-	// of the once-a-second probe restores full speed.
+	// default is short (a circuit breaker, not a penalty): a second of nothing
+	// but failures is already a down endpoint, and the first success of the
+	// once-a-second probe restores full speed.
 	SlowAfter    time.Duration
 	SlowInterval time.Duration
 	// Live receives a delivery event after each attempt is recorded, and a
@@ -64,7 +64,7 @@ func DefaultConfig(version string) Config {
 		Schedule: []time.Duration{5 * time.Second, 5 * time.Minute, 30 * time.Minute, 2 * time.Hour, 5 * time.Hour, 10 * time.Hour, 10 * time.Hour},
 		Jitter:   0.2, PerWebhook: 4, Ahead: 28, Lease: 20 * time.Second, Poll: 200 * time.Millisecond,
 		UserAgent: "Hookpost-Webhooks/" + version, DisableAfter: 24 * time.Hour, Retention: 7 * 24 * time.Hour,
-		SlowAfter: 5 * time.Second, SlowInterval: time.Second,
+		SlowAfter: time.Second, SlowInterval: time.Second,
 	}
 }
 
