@@ -22,11 +22,7 @@ import (
 func (d *Dispatcher) Refresh(ids ...int64) {
 	d.mu.Lock()
 	refresh := func(l *lane) {
-		for _, j := range l.queue {
-			delete(l.held, j.ID)
-			d.wg.Done()
-		}
-		l.queue = nil
+		d.dropQueue(l)
 		l.health.set(false, time.Time{})
 	}
 	if len(ids) == 0 {

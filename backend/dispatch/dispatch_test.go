@@ -48,8 +48,15 @@ type world struct {
 
 func newWorld(t testing.TB) *world {
 	t.Helper()
+	return newWorldAt(t, storetest.Location(t))
+}
+
+// newWorldAt is newWorld on the database at loc (storetest.Location), which
+// other stores may open too, as other processes would.
+func newWorldAt(t testing.TB, loc string) *world {
+	t.Helper()
 	ctx := context.Background()
-	st := storetest.Open(t)
+	st := storetest.OpenAt(t, loc)
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	set, _ := settings.New(ctx, st, clk.now, nil)
 	a, _ := auth.New(ctx, st, set, clk.now)

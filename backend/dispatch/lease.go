@@ -23,7 +23,7 @@ import (
 // the due ones and sends them, and each stays pending until its attempt is
 // recorded, so nothing is lost at any point.
 const (
-	enabledWebhooksSQL = `SELECT id FROM webhooks WHERE enabled`
+	enabledWebhooksSQL = `SELECT id, ordered FROM webhooks WHERE enabled`
 	// acquireSQL takes or renews a lease: it changes a row only when the
 	// lease is free, expired or already this dispatcher's.
 	acquireSQL = `INSERT INTO dispatch_leases (webhook_id, owner, until) SELECT id, ?2, ?3 FROM webhooks WHERE id = ?1
@@ -40,6 +40,23 @@ const (
 	dueSQL = `SELECT id, webhook_id, coalesce(event_id, 0), event_name, attempts, test FROM deliveries
 		WHERE webhook_id = ?1 AND status = 'pending' AND next_attempt_at <= ?2 AND NOT test
 		ORDER BY next_attempt_at, id LIMIT 256`
+	// orderedDueSQL is dueSQL for an ordered webhook: it leaves out a
+	// delivery while an earlier one of the same resource is pending (due,
+	// waiting for its retry, or in flight here), so that each resource's
+	// deliveries go one at a time in event order, and a failing one holds
+	// back only its own resource's later ones. The order is decided in the
+	// database, which makes it hold across retries, restarts and a
+	// change of the webhook's holder. Event ids follow the commit order of
+	// one resource's changes on both databases: a change writes its event
+	// after taking the resource's row (PostgreSQL's sequence values commit
+	// out of order only between transactions that do not touch the same
+	// row). deliveries_resource answers the NOT EXISTS with one seek.
+	orderedDueSQL = `SELECT d.id, d.webhook_id, coalesce(d.event_id, 0), d.event_name, d.attempts, d.test FROM deliveries d
+		WHERE d.webhook_id = ?1 AND d.status = 'pending' AND d.next_attempt_at <= ?2 AND NOT d.test
+		AND (d.resource_id IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p
+			WHERE p.webhook_id = ?1 AND p.resource_key = d.resource_key AND p.resource_id = d.resource_id
+			AND p.status = 'pending' AND p.resource_id IS NOT NULL AND p.event_id < d.event_id))
+		ORDER BY d.next_attempt_at, d.id LIMIT 256`
 )
 
 // dueRow is a delivery to send: its row, without the body.
@@ -61,6 +78,9 @@ type lane struct {
 	inflight int
 	held     map[int64]bool // deliveries queued, in flight or being recorded
 	health   health
+	// ordered: the webhook delivers each resource's events one at a time,
+	// in order (see orderedDueSQL).
+	ordered bool
 	// While slowed, the next attempt may start at nextStart; paced is set
 	// while a timer waits for it.
 	nextStart time.Time
@@ -90,26 +110,33 @@ func ownerName() string {
 // the webhook's concurrency allows. It returns how many it queued.
 func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 	now := d.now().UTC()
-	rows, err := d.st.ReadQuery(ctx, enabledWebhooksSQL)
-	if err != nil {
-		return 0, err
-	}
-	enabled, err := store.ScanInt64s(rows)
+	enabled, ordered, err := d.enabledWebhooks(ctx)
 	if err != nil {
 		return 0, err
 	}
 	if err := d.lease(ctx, enabled, now); err != nil {
 		return 0, err
 	}
+	d.mu.Lock()
+	for id, l := range d.lanes {
+		if ordered[id] && !l.ordered {
+			// Deliveries queued before the switch were read without regard
+			// to order: read them again the ordered way.
+			d.dropQueue(l)
+		}
+		l.ordered = ordered[id]
+	}
+	d.mu.Unlock()
 
 	// Read each held webhook's due deliveries, leaving out those it holds
 	// already. The held sets are copied before reading: a delivery that
 	// leaves its set has had its outcome committed, which a read started
 	// after the copy sees.
 	type want struct {
-		id   int64
-		room int
-		held map[int64]bool
+		id      int64
+		room    int
+		held    map[int64]bool
+		ordered bool
 	}
 	var wants []want
 	d.mu.Lock()
@@ -122,14 +149,18 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 			for k := range l.held {
 				held[k] = true
 			}
-			wants = append(wants, want{id, room, held})
+			wants = append(wants, want{id, room, held, l.ordered})
 		}
 	}
 	d.mu.Unlock()
 	var due []dueRow
 	at := store.Timestamp(now)
 	for _, w := range wants {
-		r, err := d.st.ReadQuery(ctx, dueSQL, w.id, at)
+		query := dueSQL
+		if w.ordered {
+			query = orderedDueSQL
+		}
+		r, err := d.st.ReadQuery(ctx, query, w.id, at)
 		if err != nil {
 			return 0, err
 		}
@@ -174,6 +205,29 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 		d.pump(id)
 	}
 	return queued, nil
+}
+
+// enabledWebhooks lists the enabled webhooks, and which of them are ordered.
+func (d *Dispatcher) enabledWebhooks(ctx context.Context) ([]int64, map[int64]bool, error) {
+	rows, err := d.st.ReadQuery(ctx, enabledWebhooksSQL)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	ordered := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		var o bool
+		if err := rows.Scan(&id, &o); err != nil {
+			return nil, nil, err
+		}
+		ids = append(ids, id)
+		if o {
+			ordered[id] = true
+		}
+	}
+	return ids, ordered, rows.Err()
 }
 
 // lease takes the enabled webhooks this dispatcher does not hold, and renews
@@ -312,14 +366,20 @@ func (d *Dispatcher) takeFromTheDead(ctx context.Context, need []int64, got map[
 	})
 }
 
-// dropLane forgets a lane's queued deliveries; its attempts in flight end
-// and are recorded. d.mu is held.
-func (d *Dispatcher) dropLane(id int64, l *lane) {
+// dropQueue forgets a lane's queued deliveries (they stay pending, and are
+// read again). d.mu is held.
+func (d *Dispatcher) dropQueue(l *lane) {
 	for _, j := range l.queue {
 		delete(l.held, j.ID)
 		d.wg.Done()
 	}
 	l.queue = nil
+}
+
+// dropLane forgets a lane's queued deliveries; its attempts in flight end
+// and are recorded. d.mu is held.
+func (d *Dispatcher) dropLane(id int64, l *lane) {
+	d.dropQueue(l)
 	l.until = time.Time{}
 	if len(l.held) == 0 {
 		delete(d.lanes, id)

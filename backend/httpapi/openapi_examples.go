@@ -19,6 +19,8 @@ var requestExamples = map[string]any{
 		"enabled":     true,
 		"events":      []string{"work_package:created", "work_package:updated"},
 		"allProjects": true,
+		// A bot that mirrors work packages wants each one's changes in order.
+		"ordered": true,
 	},
 	"WebhookPatch": obj{"events": []string{"work_package:created", "work_package_comment:comment"},
 		"allProjects": false, "projectIds": []int{1}},

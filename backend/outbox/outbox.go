@@ -35,18 +35,22 @@ type Event struct {
 // store.PrepareWrites.
 const InsertSQL = `INSERT INTO events (name, resource_key, resource_id, project_id, actor_id, payload, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
 
-// SubscribersSQL lists the webhooks an event goes to: the enabled ones that
-// subscribe to it, for all projects or for the event's project.
-// project:created goes to every subscriber (OpenProject's rule).
-const SubscribersSQL = `SELECT w.id FROM webhooks w JOIN webhook_events we ON we.webhook_id = w.id AND we.name = ?1
+// SubscribersSQL lists the webhooks an event goes to, and whether each is
+// ordered: the enabled ones that subscribe to it, for all projects or for
+// the event's project. project:created goes to every subscriber
+// (OpenProject's rule).
+const SubscribersSQL = `SELECT w.id, w.ordered FROM webhooks w JOIN webhook_events we ON we.webhook_id = w.id AND we.name = ?1
 	WHERE w.enabled AND (w.all_projects OR ?1 = 'project:created'
 		OR EXISTS (SELECT 1 FROM webhook_projects wp WHERE wp.webhook_id = w.id AND wp.project_id = ?2))`
 
 // DeliverySQL creates one delivery of an event. One single-row insert per
 // subscriber costs far less than one INSERT ... SELECT for all of them,
-// which SQLite must guard with a statement journal.
-const DeliverySQL = `INSERT INTO deliveries (webhook_id, event_id, event_name, status, attempts, next_attempt_at, created_at, updated_at)
-	VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4)`
+// which SQLite must guard with a statement journal. A delivery to an
+// ordered webhook carries its event's resource (?5, ?6), which the
+// dispatcher orders it by; the others carry NULLs and stay out of that
+// index.
+const DeliverySQL = `INSERT INTO deliveries (webhook_id, event_id, event_name, status, attempts, next_attempt_at, created_at, updated_at, resource_key, resource_id)
+	VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?4, ?4, ?5, ?6)`
 
 // Statements are the statements Record runs: register them with
 // store.PrepareWrites.
@@ -64,20 +68,50 @@ func Record(ctx context.Context, st *store.Store, tx bun.Tx, e *Event) error {
 	if e.ID, err = st.TxInsert(ctx, tx, InsertSQL, e.Name, e.ResourceKey, e.ResourceID, e.ProjectID, e.ActorID, string(e.Payload), actor, created); err != nil {
 		return err
 	}
-	rows, err := st.TxQuery(ctx, tx, SubscribersSQL, e.Name, e.ProjectID)
+	hooks, err := subscribers(ctx, st, tx, e)
 	if err != nil {
 		return err
 	}
-	hooks, err := store.ScanInt64s(rows)
-	if err != nil {
-		return err
-	}
-	for _, id := range hooks {
-		if _, err := st.TxExec(ctx, tx, DeliverySQL, id, e.ID, e.Name, created); err != nil {
+	for _, h := range hooks {
+		key, id := h.resource(e)
+		if _, err := st.TxExec(ctx, tx, DeliverySQL, h.id, e.ID, e.Name, created, key, id); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// subscriber is a webhook an event goes to.
+type subscriber struct {
+	id      int64
+	ordered bool
+}
+
+// resource is what a delivery of e to the webhook records of e's resource:
+// its key and id for an ordered webhook, NULLs for the others.
+func (h subscriber) resource(e *Event) (key, id any) {
+	if !h.ordered {
+		return nil, nil
+	}
+	return e.ResourceKey, e.ResourceID
+}
+
+// subscribers runs SubscribersSQL for e's name and project.
+func subscribers(ctx context.Context, st *store.Store, tx bun.Tx, e *Event) ([]subscriber, error) {
+	rows, err := st.TxQuery(ctx, tx, SubscribersSQL, e.Name, e.ProjectID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []subscriber
+	for rows.Next() {
+		var h subscriber
+		if err := rows.Scan(&h.id, &h.ordered); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
 }
 
 // batchRows bounds the rows of one multi-row INSERT: 100 events of 8
@@ -92,11 +126,7 @@ func RecordMany(ctx context.Context, st *store.Store, tx bun.Tx, events []*Event
 	if len(events) == 0 {
 		return nil
 	}
-	rows, err := st.TxQuery(ctx, tx, SubscribersSQL, events[0].Name, events[0].ProjectID)
-	if err != nil {
-		return err
-	}
-	hooks, err := store.ScanInt64s(rows)
+	hooks, err := subscribers(ctx, st, tx, events[0])
 	if err != nil {
 		return err
 	}
@@ -140,9 +170,9 @@ func RecordMany(ctx context.Context, st *store.Store, tx bun.Tx, events []*Event
 
 // insertDeliveries creates one delivery of each event for each of hooks, at
 // most batchRows rows per statement.
-func insertDeliveries(ctx context.Context, st *store.Store, tx bun.Tx, hooks []int64, events []*Event) error {
+func insertDeliveries(ctx context.Context, st *store.Store, tx bun.Tx, hooks []subscriber, events []*Event) error {
 	type pair struct {
-		hook int64
+		hook subscriber
 		e    *Event
 	}
 	pairs := make([]pair, 0, len(hooks)*len(events))
@@ -154,15 +184,16 @@ func insertDeliveries(ctx context.Context, st *store.Store, tx bun.Tx, hooks []i
 	for start := 0; start < len(pairs); start += batchRows {
 		chunk := pairs[start:min(start+batchRows, len(pairs))]
 		var q strings.Builder
-		q.WriteString(`INSERT INTO deliveries (webhook_id, event_id, event_name, status, attempts, next_attempt_at, created_at, updated_at) VALUES `)
-		args := make([]any, 0, 4*len(chunk))
+		q.WriteString(`INSERT INTO deliveries (webhook_id, event_id, event_name, status, attempts, next_attempt_at, created_at, updated_at, resource_key, resource_id) VALUES `)
+		args := make([]any, 0, 8*len(chunk))
 		for i, p := range chunk {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(?, ?, ?, 'pending', 0, ?, ?, ?)")
+			q.WriteString("(?, ?, ?, 'pending', 0, ?, ?, ?, ?, ?)")
 			created := store.Timestamp(p.e.CreatedAt)
-			args = append(args, p.hook, p.e.ID, p.e.Name, created, created, created)
+			key, id := p.hook.resource(p.e)
+			args = append(args, p.hook.id, p.e.ID, p.e.Name, created, created, created, key, id)
 		}
 		if _, err := st.TxExec(ctx, tx, q.String(), args...); err != nil {
 			return err

@@ -32,6 +32,7 @@ type row struct {
 	PreviousUntil  *time.Time `bun:"previous_secret_until"`
 	Enabled        bool       `bun:"enabled"`
 	AllProjects    bool       `bun:"all_projects"`
+	Ordered        bool       `bun:"ordered"`
 	DisabledReason string     `bun:"disabled_reason"`
 	// FailingSince: the first failed delivery since the last success; the
 	// dispatcher disables the webhook when it is 24 hours old (SPEC §6.5).
@@ -55,9 +56,12 @@ type Webhook struct {
 	Events        []string   `json:"events"`
 	AllProjects   bool       `json:"allProjects"`
 	ProjectIDs    []int64    `json:"projectIds"`
-	CreatedAt     time.Time  `json:"createdAt"`
-	UpdatedAt     time.Time  `json:"updatedAt"`
-	Status        Status     `json:"status"`
+	// Ordered: the deliveries of one resource go one at a time, in commit
+	// order (see Input.Ordered).
+	Ordered   bool      `json:"ordered"`
+	CreatedAt time.Time `json:"createdAt"`
+	UpdatedAt time.Time `json:"updatedAt"`
+	Status    Status    `json:"status"`
 }
 
 // Status is a webhook's health as the list and the webhook page show it.
@@ -84,6 +88,7 @@ type Input struct {
 	Events      *[]string `json:"events" validate:"omitnil,max=100" label:"Events" doc:"Events from the catalogue (GET /api/admin/events)."`
 	AllProjects *bool     `json:"allProjects" doc:"Defaults to true on create; when false, only projectIds are delivered."`
 	ProjectIDs  *[]int64  `json:"projectIds" validate:"omitnil,max=1000" label:"Projects" doc:"Projects that must exist."`
+	Ordered     *bool     `json:"ordered" doc:"Defaults to false. When true, the deliveries of one resource (a work package, a project, a comment...) reach the endpoint one at a time, in the order their changes were committed; a delivery that fails holds back the later deliveries of the same resource (not those of others) until it succeeds or is given up."`
 }
 
 // MinSecretShown is the shortest secret whose last 4 characters are shown.
@@ -138,7 +143,7 @@ func (s *Service) Get(ctx context.Context, id int64) (Webhook, error) {
 
 func (s *Service) assemble(ctx context.Context, db bun.IDB, r row) (Webhook, error) {
 	w := Webhook{ID: r.ID, Name: r.Name, URL: r.URL, Description: r.Description, SecretSet: r.Secret != "",
-		Enabled: r.Enabled, AllProjects: r.AllProjects, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Enabled: r.Enabled, AllProjects: r.AllProjects, Ordered: r.Ordered, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Events: []string{}, ProjectIDs: []int64{}, Status: Status{State: "enabled"}}
 	// The last 4 characters identify a long secret without weakening it; of
 	// a short one they would give away too much (or all of it).
@@ -210,7 +215,7 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Webhook, erro
 		} else if in.Secret != nil && *in.Secret == "" {
 			r.PreviousSecret, r.PreviousUntil = "", nil
 		}
-		wasEnabled := r.Enabled
+		wasEnabled, wasOrdered := r.Enabled, r.Ordered
 		apply(&r, in)
 		if wasEnabled && !r.Enabled {
 			change.Change = live.WebhookDisabled
@@ -228,6 +233,11 @@ func (s *Service) Update(ctx context.Context, id int64, in Input) (Webhook, erro
 		change.UpdatedAt = &at
 		if _, err := tx.NewUpdate().Model(&r).WherePK().Exec(ctx); err != nil {
 			return err
+		}
+		if r.Ordered && !wasOrdered {
+			if err := orderPending(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		return s.saveLists(ctx, tx, id, in)
 	})
@@ -256,6 +266,17 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 	return err
 }
 
+// orderPending gives the webhook's pending deliveries, created while it was
+// not ordered, the resource of their events: a retry waiting from before
+// the switch then holds back the later deliveries of its resource as well.
+func orderPending(ctx context.Context, tx bun.Tx, webhookID int64) error {
+	_, err := tx.NewRaw(`UPDATE deliveries SET
+			resource_key = (SELECT e.resource_key FROM events e WHERE e.id = deliveries.event_id),
+			resource_id = (SELECT e.resource_id FROM events e WHERE e.id = deliveries.event_id)
+		WHERE webhook_id = ? AND status = 'pending' AND event_id IS NOT NULL AND resource_id IS NULL`, webhookID).Exec(ctx)
+	return err
+}
+
 func apply(r *row, in Input) {
 	if in.Name != nil {
 		r.Name = strings.TrimSpace(*in.Name)
@@ -274,6 +295,9 @@ func apply(r *row, in Input) {
 	}
 	if in.AllProjects != nil {
 		r.AllProjects = *in.AllProjects
+	}
+	if in.Ordered != nil {
+		r.Ordered = *in.Ordered
 	}
 }
 

@@ -615,6 +615,7 @@ export namespace webhooks {
 	    events?: string[];
 	    allProjects?: boolean;
 	    projectIds?: number[];
+	    ordered?: boolean;
 	
 	    static createFrom(source: any = {}) {
 	        return new Input(source);
@@ -630,6 +631,7 @@ export namespace webhooks {
 	        this.events = source["events"];
 	        this.allProjects = source["allProjects"];
 	        this.projectIds = source["projectIds"];
+	        this.ordered = source["ordered"];
 	    }
 	}
 	export class Status {
@@ -680,6 +682,7 @@ export namespace webhooks {
 	    events: string[];
 	    allProjects: boolean;
 	    projectIds: number[];
+	    ordered: boolean;
 	    // Go type: time
 	    createdAt: any;
 	    // Go type: time
@@ -703,6 +706,7 @@ export namespace webhooks {
 	        this.events = source["events"];
 	        this.allProjects = source["allProjects"];
 	        this.projectIds = source["projectIds"];
+	        this.ordered = source["ordered"];
 	        this.createdAt = this.convertValues(source["createdAt"], null);
 	        this.updatedAt = this.convertValues(source["updatedAt"], null);
 	        this.status = this.convertValues(source["status"], Status);
