@@ -57,7 +57,7 @@ func newWorld(t testing.TB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := tracker.New(ctx, st, set, clk.now, hal.EventPayload)
+	tr, err := tracker.New(ctx, tracker.Deps{Store: st, Settings: set, Now: clk.now, Payloads: hal.EventPayloads})
 	if err != nil {
 		t.Fatal(err)
 	}
