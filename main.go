@@ -191,7 +191,6 @@ type services struct {
 	store    *store.Store
 	settings *settings.Service
 	auth     *auth.Service
-	tracker  *tracker.Service
 	webhooks *webhooks.Service
 	// live carries this process's live updates to the stream and the window.
 	live *live.Hub
@@ -230,12 +229,7 @@ func openServices(ctx context.Context, cfg config.Config, log *slog.Logger) (*se
 		st.Close()
 		return nil, err
 	}
-	tr, err := tracker.New(ctx, st, set, time.Now, hal.EventPayload)
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
-	return &services{store: st, settings: set, auth: a, tracker: tr, webhooks: webhooks.New(st, time.Now, hub), live: hub}, nil
+	return &services{store: st, settings: set, auth: a, webhooks: webhooks.New(st, time.Now, hub), live: hub}, nil
 }
 
 func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, stderr io.Writer, log *slog.Logger) error {
@@ -279,8 +273,14 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	if err != nil {
 		return err
 	}
-	svc.tracker.OnCommit = dispatcher.Wake
-	web, err := httpapi.New(httpapi.Deps{Store: svc.store, Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Webhooks: svc.webhooks, Dispatcher: dispatcher, Live: svc.live, Log: log,
+	// The tracker records each write's events in its transaction, rendered
+	// by hal, and wakes the dispatcher once it is committed.
+	tr, err := tracker.New(ctx, tracker.Deps{Store: svc.store, Settings: svc.settings, Now: time.Now,
+		Payloads: hal.EventPayloads, OnCommit: dispatcher.Wake})
+	if err != nil {
+		return err
+	}
+	web, err := httpapi.New(httpapi.Deps{Store: svc.store, Settings: svc.settings, Auth: svc.auth, Tracker: tr, Webhooks: svc.webhooks, Dispatcher: dispatcher, Live: svc.live, Log: log,
 		Version: version.Version, SPA: frontend.Dist(), MetricsToken: cfg.MetricsToken})
 	if err != nil {
 		return err
@@ -314,7 +314,7 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	log.Info("http server listening", "addr", addr, "db", svc.store.Location(), "version", version.Version)
 
 	if cfg.Command == config.CmdDesktop {
-		err = app.Run(ctx, app.New(app.Services{Settings: svc.settings, Auth: svc.auth, Tracker: svc.tracker, Webhooks: svc.webhooks,
+		err = app.Run(ctx, app.New(app.Services{Settings: svc.settings, Auth: svc.auth, Tracker: tr, Webhooks: svc.webhooks,
 			Dispatcher: dispatcher, Live: svc.live}, addr, log), frontend.Dist())
 	} else {
 		select {

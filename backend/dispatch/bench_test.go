@@ -96,7 +96,7 @@ func run(b *testing.B, l load) outcome {
 	if err != nil {
 		b.Fatal(err)
 	}
-	w.tracker.OnCommit = d.Wake
+	w.tracker = w.wakingTracker(b, d.Wake)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { d.Run(ctx); close(done) }()

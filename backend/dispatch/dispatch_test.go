@@ -64,7 +64,7 @@ func newWorldAt(t testing.TB, loc string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := tracker.New(ctx, st, set, clk.now, hal.EventPayload)
+	tr, err := tracker.New(ctx, tracker.Deps{Store: st, Settings: set, Now: clk.now, Payloads: hal.EventPayloads})
 	if err != nil {
 		t.Fatal(err)
 	}

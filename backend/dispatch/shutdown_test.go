@@ -36,7 +36,7 @@ func TestShutdownHandsBackAHangingDelivery(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.tracker.OnCommit = d.Wake
+	w.tracker = w.wakingTracker(t, d.Wake)
 	ran := make(chan struct{})
 	go func() { d.Run(context.Background()); close(ran) }()
 	w.newWorkPackage(t, w.project)

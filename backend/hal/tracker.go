@@ -1,15 +1,10 @@
 package hal
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
 	"net/url"
 
-	"github.com/uptrace/bun"
-
 	"github.com/hookpost/hookpost/backend/auth"
-	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/tracker"
 )
 
@@ -422,61 +417,35 @@ func Attachment(a tracker.AttachmentView, viewer auth.User) AttachmentResource {
 	return r
 }
 
-// EventPayload renders the resource of an outbox event, read through db (the
-// change's transaction): the same representation GET answers, with
-// _embedded links, rendered for EventViewer.
-func EventPayload(ctx context.Context, svc *tracker.Service, db bun.IDB, key string, id int64, preloaded any) (json.RawMessage, error) {
-	{
-		var v any
-		switch key {
-		case outbox.KeyWorkPackage:
-			if wp, ok := preloaded.(*tracker.WorkPackageView); ok {
-				return Marshal(WorkPackage(*wp, EventViewer, true))
-			}
-			wp, err := svc.LoadWorkPackage(ctx, db, id)
-			if err != nil {
-				return nil, err
-			}
-			v = WorkPackage(wp, EventViewer, true)
-		case outbox.KeyProject:
-			p, err := svc.LoadProject(ctx, db, id)
-			if err != nil {
-				return nil, err
-			}
-			v = Project(p, EventViewer)
-		case outbox.KeyActivity:
-			c, err := svc.LoadComment(ctx, db, id)
-			if err != nil {
-				return nil, err
-			}
-			v = Activity(c, EventViewer)
-		case outbox.KeyTimeEntry:
-			t, err := svc.LoadTimeEntry(ctx, db, id)
-			if err != nil {
-				return nil, err
-			}
-			v = TimeEntry(t, EventViewer)
-		case outbox.KeyAttachment:
-			a, err := svc.LoadAttachment(ctx, db, id, false)
-			if err != nil {
-				return nil, err
-			}
-			v = Attachment(a, EventViewer)
-		case outbox.KeyRelation:
-			r, err := svc.LoadRelation(ctx, db, id)
-			if err != nil {
-				return nil, err
-			}
-			v = Relation(r, EventViewer, true)
-		case outbox.KeyActor:
-			u, ok := preloaded.(*auth.User)
-			if !ok {
-				return nil, fmt.Errorf("the actor is rendered from the user")
-			}
-			v = Actor(*u)
-		default:
-			return nil, fmt.Errorf("no representation for %q", key)
-		}
-		return Marshal(v)
-	}
+// EventPayloads renders webhook payloads: each resource as GET answers it,
+// with _embedded links, rendered for EventViewer, from the view the tracker
+// loaded inside the change's transaction.
+var EventPayloads tracker.Payloads = eventPayloads{}
+
+type eventPayloads struct{}
+
+func (eventPayloads) WorkPackage(v tracker.WorkPackageView) (json.RawMessage, error) {
+	return Marshal(WorkPackage(v, EventViewer, true))
 }
+
+func (eventPayloads) Project(p tracker.Project) (json.RawMessage, error) {
+	return Marshal(Project(p, EventViewer))
+}
+
+func (eventPayloads) Comment(c tracker.CommentView) (json.RawMessage, error) {
+	return Marshal(Activity(c, EventViewer))
+}
+
+func (eventPayloads) TimeEntry(t tracker.TimeEntryView) (json.RawMessage, error) {
+	return Marshal(TimeEntry(t, EventViewer))
+}
+
+func (eventPayloads) Attachment(a tracker.AttachmentView) (json.RawMessage, error) {
+	return Marshal(Attachment(a, EventViewer))
+}
+
+func (eventPayloads) Relation(r tracker.RelationView) (json.RawMessage, error) {
+	return Marshal(Relation(r, EventViewer, true))
+}
+
+func (eventPayloads) Actor(u auth.User) (json.RawMessage, error) { return Marshal(Actor(u)) }

@@ -80,7 +80,7 @@ func buildEnv(t *testing.T, path string, hub *live.Hub) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr, err := tracker.New(ctx, st, set, clk.now, hal.EventPayload)
+	tr, err := tracker.New(ctx, tracker.Deps{Store: st, Settings: set, Now: clk.now, Payloads: hal.EventPayloads})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,10 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/hookpost/hookpost/backend/hal"
-	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/tracker"
 )
 
@@ -166,12 +163,8 @@ func TestOutboxRollback(t *testing.T) {
 	if r := e.do("POST", "/api/v3/projects", `{"identifier":"demo","name":"Demo"}`, bearer(e.adminTok)); r.status != 201 {
 		t.Fatal(r.body)
 	}
-	broken, err := tracker.New(context.Background(), e.store, e.settings, e.clock.now, func(ctx context.Context, svc *tracker.Service, db bun.IDB, key string, id int64, preloaded any) (json.RawMessage, error) {
-		if key == outbox.KeyWorkPackage {
-			return nil, fmt.Errorf("renderer down")
-		}
-		return hal.EventPayload(ctx, svc, db, key, id, preloaded)
-	})
+	broken, err := tracker.New(context.Background(), tracker.Deps{Store: e.store, Settings: e.settings, Now: e.clock.now,
+		Payloads: brokenWorkPackages{hal.EventPayloads}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,4 +181,11 @@ func TestOutboxRollback(t *testing.T) {
 	if e.lastEventID() != before {
 		t.Fatal("an event was recorded for a rolled-back change")
 	}
+}
+
+// brokenWorkPackages renders every payload but a work package's.
+type brokenWorkPackages struct{ tracker.Payloads }
+
+func (brokenWorkPackages) WorkPackage(tracker.WorkPackageView) (json.RawMessage, error) {
+	return nil, fmt.Errorf("renderer down")
 }

@@ -34,8 +34,7 @@ func (s *server) requireWorkPackage(c *fiber.Ctx) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, err = s.Tracker.WorkPackage(c.UserContext(), currentUser(c), id)
-	return id, err
+	return id, s.Tracker.CheckWorkPackage(c.UserContext(), currentUser(c), id)
 }
 
 func (s *server) listParams(c *fiber.Ctx) (tracker.ListParams, error) {

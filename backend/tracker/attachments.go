@@ -35,21 +35,17 @@ type NewAttachment struct {
 // may attach files to the work package: the HTTP shell asks before it reads
 // an upload of up to 16 MiB.
 func (s *Service) MayAttach(ctx context.Context, viewer auth.User, workPackageID int64) error {
-	v, err := s.WorkPackage(ctx, viewer, workPackageID)
+	wp, err := s.access(ctx, viewer, workPackageID)
 	if err != nil {
 		return err
 	}
-	return mayChangeWorkPackage(viewer, v.WorkPackage, "attach files to")
+	return mayChangeWorkPackage(viewer, wp, "attach files to")
 }
 
 // AddAttachment attaches a file to a work package (one its author or
 // assignee may change, or any for an administrator).
 func (s *Service) AddAttachment(ctx context.Context, viewer auth.User, workPackageID int64, in NewAttachment) (AttachmentView, error) {
-	v, err := s.WorkPackage(ctx, viewer, workPackageID)
-	if err != nil {
-		return AttachmentView{}, err
-	}
-	if err := mayChangeWorkPackage(viewer, v.WorkPackage, "attach files to"); err != nil {
+	if err := s.MayAttach(ctx, viewer, workPackageID); err != nil {
 		return AttachmentView{}, err
 	}
 	if len(in.Content) > MaxAttachmentSize {
@@ -68,20 +64,24 @@ func (s *Service) AddAttachment(ctx context.Context, viewer auth.User, workPacka
 		ctype = "application/octet-stream"
 	}
 	sum := md5.Sum(in.Content)
-	var id int64
-	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+	var view AttachmentView
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		a := Attachment{WorkPackageID: workPackageID, AuthorID: viewer.ID, FileName: name, FileSize: int64(len(in.Content)),
 			ContentType: ctype, Description: in.Description, DigestMD5: hex.EncodeToString(sum[:]), Content: in.Content, CreatedAt: s.stamp()}
 		if _, err := tx.NewInsert().Model(&a).Exec(ctx); err != nil {
 			return err
 		}
-		id = a.ID
-		return s.record(ctx, tx, outbox.AttachmentCreated, outbox.KeyAttachment, a.ID, v.ProjectID, viewer)
+		a.Content = nil // the representation is the metadata
+		var err error
+		if view, err = s.fullAttachment(ctx, tx, a); err != nil {
+			return err
+		}
+		return s.recordAttachment(ctx, tx, outbox.AttachmentCreated, view, viewer)
 	})
 	if err != nil {
 		return AttachmentView{}, err
 	}
-	return s.LoadAttachment(ctx, s.st.Read, id, false)
+	return view, nil
 }
 
 // LoadAttachment reads an attachment through db; content includes the file.
@@ -94,20 +94,30 @@ func (s *Service) LoadAttachment(ctx context.Context, db bun.IDB, id int64, cont
 	if err := q.Scan(ctx); err != nil {
 		return AttachmentView{}, notFound(err)
 	}
+	if !content {
+		return s.fullAttachment(ctx, db, a)
+	}
+	// A download renders nothing.
+	views, err := s.attachmentViews(ctx, db, []Attachment{a})
+	if err != nil {
+		return AttachmentView{}, err
+	}
+	return views[0], nil
+}
+
+// fullAttachment is the metadata's single representation's view of a: with
+// its author and its container's view, read through db.
+func (s *Service) fullAttachment(ctx context.Context, db bun.IDB, a Attachment) (AttachmentView, error) {
 	views, err := s.attachmentViews(ctx, db, []Attachment{a})
 	if err != nil {
 		return AttachmentView{}, err
 	}
 	v := views[0]
-	if !content {
-		// The metadata's representation embeds its container; a download
-		// renders nothing.
-		wp, err := s.LoadWorkPackage(ctx, db, v.WorkPackageID)
-		if err != nil {
-			return AttachmentView{}, err
-		}
-		v.Full, v.WorkPackageView = true, &wp
+	wps, err := s.views(ctx, db, []WorkPackage{v.WorkPackage})
+	if err != nil {
+		return AttachmentView{}, err
 	}
+	v.Full, v.WorkPackageView = true, &wps[0]
 	return v, nil
 }
 

@@ -14,10 +14,10 @@ import (
 	"github.com/hookpost/hookpost/backend/outbox"
 )
 
-// AddComment comments on a work package.
+// AddComment comments on a work package; the answer is the view its event
+// was rendered from.
 func (s *Service) AddComment(ctx context.Context, viewer auth.User, workPackageID int64, text string) (CommentView, error) {
-	v, err := s.WorkPackage(ctx, viewer, workPackageID)
-	if err != nil {
+	if _, err := s.access(ctx, viewer, workPackageID); err != nil {
 		return CommentView{}, err
 	}
 	if strings.TrimSpace(text) == "" {
@@ -27,8 +27,8 @@ func (s *Service) AddComment(ctx context.Context, viewer auth.User, workPackageI
 	if tooLong(&errs, "comment", "Comment", &text, MaxCommentLength); errs != nil {
 		return CommentView{}, errs.Err()
 	}
-	var id int64
-	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+	var view CommentView
+	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var version int
 		q := "SELECT " + nextVersionSQL
 		if s.st.Postgres() {
@@ -49,13 +49,16 @@ func (s *Service) AddComment(ctx context.Context, viewer auth.User, workPackageI
 		if _, err := tx.NewInsert().Model(&c).Exec(ctx); err != nil {
 			return err
 		}
-		id = c.ID
-		return s.record(ctx, tx, outbox.CommentCreated, outbox.KeyActivity, c.ID, v.ProjectID, viewer)
+		var err error
+		if view, err = s.fullComment(ctx, tx, c); err != nil {
+			return err
+		}
+		return s.recordComment(ctx, tx, outbox.CommentCreated, view, viewer)
 	})
 	if err != nil {
 		return CommentView{}, err
 	}
-	return s.LoadComment(ctx, s.st.Read, id)
+	return view, nil
 }
 
 // LoadComment reads a comment with its author and work package through db.
@@ -70,16 +73,22 @@ func (s *Service) LoadComment(ctx context.Context, db bun.IDB, id int64) (Commen
 	} else if err := db.NewSelect().Model(&c).Where("id = ?", id).Scan(ctx); err != nil {
 		return CommentView{}, notFound(err)
 	}
+	return s.fullComment(ctx, db, c)
+}
+
+// fullComment is the single representation's view of c: with its author
+// and its work package's view, read through db.
+func (s *Service) fullComment(ctx context.Context, db bun.IDB, c Comment) (CommentView, error) {
 	views, err := s.commentViews(ctx, db, []Comment{c})
 	if err != nil {
 		return CommentView{}, err
 	}
 	v := views[0]
-	wp, err := s.LoadWorkPackage(ctx, db, v.WorkPackageID)
+	wps, err := s.views(ctx, db, []WorkPackage{v.WorkPackage})
 	if err != nil {
 		return CommentView{}, err
 	}
-	v.Full, v.WorkPackageView = true, &wp
+	v.Full, v.WorkPackageView = true, &wps[0]
 	return v, nil
 }
 
@@ -141,13 +150,14 @@ func (s *Service) ListComments(ctx context.Context, viewer auth.User, workPackag
 }
 
 // UpdateComment changes the text of a comment: its author's own, or any for
-// an administrator. text nil means the request sent none.
+// an administrator. text nil means the request sent none. The answer is the
+// view its event was rendered from.
 func (s *Service) UpdateComment(ctx context.Context, viewer auth.User, id int64, text *string) (CommentView, error) {
-	c, err := s.Comment(ctx, viewer, id)
+	author, err := s.commentAuthor(ctx, viewer, id)
 	if err != nil {
 		return CommentView{}, err
 	}
-	if !MayEditComment(viewer, c.Comment) {
+	if !MayEditComment(viewer, Comment{UserID: author}) {
 		return CommentView{}, fmt.Errorf("you are not allowed to edit comment %d: only its author or an administrator may: %w", id, domain.ErrForbidden)
 	}
 	if text == nil || strings.TrimSpace(*text) == "" {
@@ -157,6 +167,7 @@ func (s *Service) UpdateComment(ctx context.Context, viewer auth.User, id int64,
 	if tooLong(&errs, "comment", "Comment", text, MaxCommentLength); errs != nil {
 		return CommentView{}, errs.Err()
 	}
+	var view CommentView
 	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		res, err := tx.NewUpdate().Table("comments").Set("comment = ?", *text).Set("updated_at = ?", s.stamp()).
 			Where("id = ?", id).Exec(ctx)
@@ -166,10 +177,34 @@ func (s *Service) UpdateComment(ctx context.Context, viewer auth.User, id int64,
 		if n, _ := res.RowsAffected(); n == 0 {
 			return domain.ErrNotFound
 		}
-		return s.record(ctx, tx, outbox.CommentUpdated, outbox.KeyActivity, id, c.ProjectID, viewer)
+		if view, err = s.LoadComment(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.recordComment(ctx, tx, outbox.CommentUpdated, view, viewer)
 	})
 	if err != nil {
 		return CommentView{}, err
 	}
-	return s.LoadComment(ctx, s.st.Read, id)
+	return view, nil
+}
+
+// commentAuthor returns the author of the activity id (a comment, or a
+// journal above JournalIDBase) when viewer may see its work package: what
+// UpdateComment checks before it takes the writer, read in one query.
+func (s *Service) commentAuthor(ctx context.Context, viewer auth.User, id int64) (int64, error) {
+	table := "comments"
+	if id > JournalIDBase {
+		table = "journals"
+	}
+	var rows []accessRow
+	err := s.st.Read.NewSelect().TableExpr(table+" AS c").
+		Join("JOIN work_packages AS wp ON wp.id = c.work_package_id").Join("JOIN projects AS p ON p.id = wp.project_id").
+		ColumnExpr("wp.project_id, c.user_id AS author_id, p.public").Where("c.id = ?", id).Scan(ctx, &rows)
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) == 0 || !canSee(viewer, Project{Public: rows[0].Public}) {
+		return 0, domain.ErrNotFound
+	}
+	return rows[0].AuthorID, nil
 }

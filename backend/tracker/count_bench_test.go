@@ -2,12 +2,9 @@ package tracker
 
 import (
 	"context"
-	"encoding/json"
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/uptrace/bun"
 
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/query"
@@ -41,10 +38,7 @@ func BenchmarkWorkPackageTotals(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	render := func(context.Context, *Service, bun.IDB, string, int64, any) (json.RawMessage, error) {
-		return json.RawMessage(`{}`), nil
-	}
-	svc, err := New(ctx, st, set, now, render)
+	svc, err := New(ctx, Deps{Store: st, Settings: set, Now: now, Payloads: emptyPayloads{}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -115,7 +115,7 @@ func benchService(b *testing.B) (*store.Store, *tracker.Service, auth.User) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc, err := tracker.New(ctx, st, set, now, hal.EventPayload)
+	svc, err := tracker.New(ctx, tracker.Deps{Store: st, Settings: set, Now: now, Payloads: hal.EventPayloads})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,7 +1,21 @@
 // Package tracker owns the OpenProject data that Hookpost serves and sends
 // webhooks about: projects, work packages, their comments and attachments,
 // time entries, and the statuses, types and priorities work packages use.
-// Every write records its outbox event in the same transaction.
+//
+// Every write records its outbox event in the same transaction, one path
+// from the HTTP handler to the receiver:
+//
+//  1. the handler (backend/httpapi) parses the request and calls the write,
+//     say UpdateWorkPackage;
+//  2. the write checks access from the read pool (one query), so that a
+//     refused request never takes the writer;
+//  3. inside the write transaction (store.Write) it reads the row, checks
+//     and changes it, and reads what the changed row links to: the view;
+//  4. Payloads (hal.EventPayloads) renders the view into the event, which
+//     outbox.Record stores with a delivery per subscribed webhook;
+//  5. after the commit, OnCommit (the dispatcher's Wake) sends the
+//     deliveries (backend/dispatch), and the handler renders the same view
+//     as the answer.
 package tracker
 
 import (

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/domain"
 	"github.com/hookpost/hookpost/backend/settings"
@@ -69,10 +67,7 @@ func newRulesEnv(t *testing.T) *rulesEnv {
 		t.Fatal(err)
 	}
 	// The payloads are the hal package's concern; the rules need none.
-	render := func(context.Context, *Service, bun.IDB, string, int64, any) (json.RawMessage, error) {
-		return json.RawMessage(`{}`), nil
-	}
-	svc, err := New(ctx, st, set, now, render)
+	svc, err := New(ctx, Deps{Store: st, Settings: set, Now: now, Payloads: emptyPayloads{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,3 +353,16 @@ func TestOwnTimeEntriesAndAttachments(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// emptyPayloads renders every event's payload as {}.
+type emptyPayloads struct{}
+
+var emptyJSON = json.RawMessage(`{}`)
+
+func (emptyPayloads) WorkPackage(WorkPackageView) (json.RawMessage, error) { return emptyJSON, nil }
+func (emptyPayloads) Project(Project) (json.RawMessage, error)             { return emptyJSON, nil }
+func (emptyPayloads) Comment(CommentView) (json.RawMessage, error)         { return emptyJSON, nil }
+func (emptyPayloads) TimeEntry(TimeEntryView) (json.RawMessage, error)     { return emptyJSON, nil }
+func (emptyPayloads) Attachment(AttachmentView) (json.RawMessage, error)   { return emptyJSON, nil }
+func (emptyPayloads) Relation(RelationView) (json.RawMessage, error)       { return emptyJSON, nil }
+func (emptyPayloads) Actor(auth.User) (json.RawMessage, error)             { return emptyJSON, nil }

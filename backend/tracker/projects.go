@@ -216,12 +216,16 @@ func (s *Service) CreateProject(ctx context.Context, viewer auth.User, in Projec
 		if _, err := tx.NewInsert().Model(&p).Exec(ctx); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, outbox.ProjectCreated, outbox.KeyProject, p.ID, p.ID, viewer)
+		var err error
+		if p, err = s.LoadProject(ctx, tx, p.ID); err != nil {
+			return err
+		}
+		return s.recordProject(ctx, tx, outbox.ProjectCreated, p, viewer)
 	})
 	if err != nil {
 		return Project{}, err
 	}
-	return s.LoadProject(ctx, s.st.Read, p.ID)
+	return p, nil
 }
 
 func applyProject(p *Project, in ProjectInput) {
@@ -253,6 +257,7 @@ func (s *Service) UpdateProject(ctx context.Context, viewer auth.User, id int64,
 	if err := mayChangeProject(viewer, id); err != nil {
 		return Project{}, err
 	}
+	var view Project
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p, err := s.LoadProject(ctx, tx, id)
 		if err != nil {
@@ -266,12 +271,16 @@ func (s *Service) UpdateProject(ctx context.Context, viewer auth.User, id int64,
 		if _, err := tx.NewUpdate().Model(&p).WherePK().Exec(ctx); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, outbox.ProjectUpdated, outbox.KeyProject, p.ID, p.ID, viewer)
+		// Read again: a new parent is shown by its name.
+		if view, err = s.LoadProject(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.recordProject(ctx, tx, outbox.ProjectUpdated, view, viewer)
 	})
 	if err != nil {
 		return Project{}, err
 	}
-	return s.LoadProject(ctx, s.st.Read, id)
+	return view, nil
 }
 
 // DeleteProject removes a project with its work packages and time entries
@@ -294,9 +303,13 @@ func (s *Service) DeleteProject(ctx context.Context, viewer auth.User, id int64)
 		if err := s.recordWorkPackagesDeleted(ctx, tx, id, viewer); err != nil {
 			return err
 		}
-		payload, err := s.render(ctx, s, tx, outbox.KeyProject, id, nil)
+		p, err := s.LoadProject(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		payload, err := s.payloads.Project(p)
+		if err != nil {
+			return fmt.Errorf("render project %d for its event: %w", id, err)
 		}
 		// Recorded before the delete: the webhooks selecting this project
 		// (whose selection the delete removes) hear of it too.
@@ -317,7 +330,7 @@ const deletedBatch = 200
 // the cascade removes them. Each batch costs a few reads and two multi-row
 // inserts, whatever its size.
 func (s *Service) recordWorkPackagesDeleted(ctx context.Context, tx bun.Tx, projectID int64, viewer auth.User) error {
-	actorJSON, err := s.render(ctx, s, tx, outbox.KeyActor, viewer.ID, &viewer)
+	actorJSON, err := s.payloads.Actor(viewer)
 	if err != nil {
 		return fmt.Errorf("render the actor of a project delete: %w", err)
 	}
@@ -338,7 +351,7 @@ func (s *Service) recordWorkPackagesDeleted(ctx context.Context, tx bun.Tx, proj
 		}
 		events := make([]*outbox.Event, len(views))
 		for i := range views {
-			payload, err := s.render(ctx, s, tx, outbox.KeyWorkPackage, views[i].ID, &views[i])
+			payload, err := s.payloads.WorkPackage(views[i])
 			if err != nil {
 				return fmt.Errorf("render work package %d for its event: %w", views[i].ID, err)
 			}

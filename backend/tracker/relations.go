@@ -321,6 +321,7 @@ func (s *Service) CreateRelation(ctx context.Context, viewer auth.User, workPack
 	now := s.stamp()
 	r := Relation{FromID: from.ID, ToID: to.ID, CreatedAt: now, UpdatedAt: now}
 	applyRelation(&r, in)
+	var view RelationView
 	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		n, err := tx.NewSelect().Table("relations").
 			Where("(from_id = ? AND to_id = ?) OR (from_id = ? AND to_id = ?)", r.FromID, r.ToID, r.ToID, r.FromID).Count(ctx)
@@ -336,12 +337,15 @@ func (s *Service) CreateRelation(ctx context.Context, viewer auth.User, workPack
 		if _, err := tx.NewInsert().Model(&r).Exec(ctx); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, outbox.RelationCreated, outbox.KeyRelation, r.ID, s.relationProject(r, from, to), viewer)
+		if view, err = s.LoadRelation(ctx, tx, r.ID); err != nil {
+			return err
+		}
+		return s.recordRelation(ctx, tx, outbox.RelationCreated, view, s.relationProject(r, from, to), viewer)
 	})
 	if err != nil {
 		return RelationView{}, err
 	}
-	return s.LoadRelation(ctx, s.st.Read, r.ID)
+	return view, nil
 }
 
 // relationProject is the project a relation's events belong to: its from
@@ -376,6 +380,7 @@ func (s *Service) UpdateRelation(ctx context.Context, viewer auth.User, id int64
 	if err := validateRelation(in, false).Err(); err != nil {
 		return RelationView{}, err
 	}
+	var view RelationView
 	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var r Relation
 		if err := tx.NewSelect().Model(&r).Where("id = ?", id).Scan(ctx); err != nil {
@@ -389,12 +394,16 @@ func (s *Service) UpdateRelation(ctx context.Context, viewer auth.User, id int64
 		if _, err := tx.NewUpdate().Model(&r).WherePK().Exec(ctx); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, outbox.RelationUpdated, outbox.KeyRelation, r.ID, s.relationProject(r, v.From, v.To), viewer)
+		var err error
+		if view, err = s.LoadRelation(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.recordRelation(ctx, tx, outbox.RelationUpdated, view, s.relationProject(r, v.From, v.To), viewer)
 	})
 	if err != nil {
 		return RelationView{}, err
 	}
-	return s.LoadRelation(ctx, s.st.Read, id)
+	return view, nil
 }
 
 // DeleteRelation removes a relation; its event carries the last representation.
@@ -404,9 +413,13 @@ func (s *Service) DeleteRelation(ctx context.Context, viewer auth.User, id int64
 		return err
 	}
 	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		payload, err := s.render(ctx, s, tx, outbox.KeyRelation, id, nil)
+		r, err := s.LoadRelation(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		payload, err := s.payloads.Relation(r)
+		if err != nil {
+			return fmt.Errorf("render relation %d for its event: %w", id, err)
 		}
 		res, err := tx.NewDelete().Model((*Relation)(nil)).Where("id = ?", id).Exec(ctx)
 		if err != nil {

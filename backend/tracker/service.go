@@ -21,22 +21,40 @@ import (
 	"github.com/hookpost/hookpost/backend/store"
 )
 
-// Renderer renders a resource as the representation its webhook payload
-// carries: preloaded when the caller has it (a *WorkPackageView, ...), or
-// else read through db (the change's transaction). The hal package provides
-// it, so payloads and API responses come from the same code.
-type Renderer func(ctx context.Context, svc *Service, db bun.IDB, key string, id int64, preloaded any) (json.RawMessage, error)
+// Payloads renders what an event carries: the resource as its API
+// representation, and the user who acted. The hal package provides it
+// (hal.EventPayloads), so that payloads and API responses come from the same
+// code; the tracker loads what each one shows, inside the change's
+// transaction, and hands it over.
+type Payloads interface {
+	WorkPackage(WorkPackageView) (json.RawMessage, error)
+	Project(Project) (json.RawMessage, error)
+	Comment(CommentView) (json.RawMessage, error)
+	TimeEntry(TimeEntryView) (json.RawMessage, error)
+	Attachment(AttachmentView) (json.RawMessage, error)
+	Relation(RelationView) (json.RawMessage, error)
+	Actor(auth.User) (json.RawMessage, error)
+}
+
+// Deps are what the tracker service is built from.
+type Deps struct {
+	Store    *store.Store
+	Settings *settings.Service
+	Now      func() time.Time
+	// Payloads renders the events every write records.
+	Payloads Payloads
+	// OnCommit, when not nil, is called after every committed write: the
+	// dispatcher's Wake, so that the write's deliveries go out at once.
+	OnCommit func()
+}
 
 // Service is the tracker service.
 type Service struct {
 	st       *store.Store
 	settings *settings.Service
 	now      func() time.Time
-	render   Renderer
-
-	// OnCommit, when set, is called after every committed write (the
-	// dispatcher's Wake, so that new deliveries go out at once).
-	OnCommit func()
+	payloads Payloads
+	onCommit func()
 
 	statuses   map[int64]Status
 	types      map[int64]Type
@@ -54,8 +72,12 @@ type Service struct {
 
 // New loads the statuses, types, priorities and time entry activities
 // (fixed by the migrations).
-func New(ctx context.Context, st *store.Store, set *settings.Service, now func() time.Time, render Renderer) (*Service, error) {
-	s := &Service{st: st, settings: set, now: now, render: render,
+func New(ctx context.Context, d Deps) (*Service, error) {
+	if d.Payloads == nil {
+		return nil, errors.New("tracker: no payload renderer")
+	}
+	st := d.Store
+	s := &Service{st: st, settings: d.Settings, now: d.Now, payloads: d.Payloads, onCommit: d.OnCommit,
 		statuses: map[int64]Status{}, types: map[int64]Type{}, priorities: map[int64]Priority{},
 		activities: map[int64]TimeEntryActivity{}, counts: map[string]int{}}
 	var statuses []Status
@@ -126,30 +148,65 @@ func (s *Service) Invalidate() { s.generation.Add(1) }
 func (s *Service) write(ctx context.Context, f func(ctx context.Context, tx bun.Tx) error) error {
 	err := s.st.Write(ctx, f)
 	s.generation.Add(1)
-	if err == nil && s.OnCommit != nil {
-		s.OnCommit()
+	if err == nil && s.onCommit != nil {
+		s.onCommit()
 	}
 	return err
 }
 
-// record renders the resource inside tx and writes its event there.
-func (s *Service) record(ctx context.Context, tx bun.Tx, name, key string, id int64, projectID int64, actor auth.User) error {
-	return s.recordLoaded(ctx, tx, name, key, id, projectID, actor, nil)
+// Each write records its event in its own transaction: it loads the resource
+// there once (after the change), renders the payload from it, and answers
+// with the same view. A delete renders its payload before the row goes.
+
+// recordWorkPackage records the event name about v.
+func (s *Service) recordWorkPackage(ctx context.Context, tx bun.Tx, name string, v WorkPackageView, actor auth.User) error {
+	payload, err := s.payloads.WorkPackage(v)
+	return s.recordRendered(ctx, tx, name, outbox.KeyWorkPackage, v.ID, v.ProjectID, actor, payload, err)
 }
 
-// recordLoaded is record for a resource the caller already holds.
-func (s *Service) recordLoaded(ctx context.Context, tx bun.Tx, name, key string, id int64, projectID int64, actor auth.User, preloaded any) error {
-	payload, err := s.render(ctx, s, tx, key, id, preloaded)
-	if err != nil {
-		return fmt.Errorf("render %s %d for its event: %w", key, id, err)
+// recordProject records the event name about p.
+func (s *Service) recordProject(ctx context.Context, tx bun.Tx, name string, p Project, actor auth.User) error {
+	payload, err := s.payloads.Project(p)
+	return s.recordRendered(ctx, tx, name, outbox.KeyProject, p.ID, p.ID, actor, payload, err)
+}
+
+// recordComment records the event name about c.
+func (s *Service) recordComment(ctx context.Context, tx bun.Tx, name string, c CommentView, actor auth.User) error {
+	payload, err := s.payloads.Comment(c)
+	return s.recordRendered(ctx, tx, name, outbox.KeyActivity, c.ID, c.ProjectID, actor, payload, err)
+}
+
+// recordTimeEntry records the event name about t.
+func (s *Service) recordTimeEntry(ctx context.Context, tx bun.Tx, name string, t TimeEntryView, actor auth.User) error {
+	payload, err := s.payloads.TimeEntry(t)
+	return s.recordRendered(ctx, tx, name, outbox.KeyTimeEntry, t.ID, t.ProjectID, actor, payload, err)
+}
+
+// recordAttachment records the event name about a.
+func (s *Service) recordAttachment(ctx context.Context, tx bun.Tx, name string, a AttachmentView, actor auth.User) error {
+	payload, err := s.payloads.Attachment(a)
+	return s.recordRendered(ctx, tx, name, outbox.KeyAttachment, a.ID, a.ProjectID, actor, payload, err)
+}
+
+// recordRelation records the event name about r, which belongs to projectID.
+func (s *Service) recordRelation(ctx context.Context, tx bun.Tx, name string, r RelationView, projectID int64, actor auth.User) error {
+	payload, err := s.payloads.Relation(r)
+	return s.recordRendered(ctx, tx, name, outbox.KeyRelation, r.ID, projectID, actor, payload, err)
+}
+
+// recordRendered records an event whose payload was rendered with renderErr.
+func (s *Service) recordRendered(ctx context.Context, tx bun.Tx, name, key string, id, projectID int64, actor auth.User, payload json.RawMessage, renderErr error) error {
+	if renderErr != nil {
+		return fmt.Errorf("render %s %d for its event: %w", key, id, renderErr)
 	}
 	return s.recordPayload(ctx, tx, name, key, id, projectID, actor, payload)
 }
 
+// recordPayload records an event with its rendered payload.
 func (s *Service) recordPayload(ctx context.Context, tx bun.Tx, name, key string, id int64, projectID int64, actor auth.User, payload json.RawMessage) error {
 	pid := projectID
 	aid := actor.ID
-	actorJSON, err := s.render(ctx, s, tx, outbox.KeyActor, actor.ID, &actor)
+	actorJSON, err := s.payloads.Actor(actor)
 	if err != nil {
 		return fmt.Errorf("render the actor of %s %d: %w", key, id, err)
 	}

@@ -111,6 +111,12 @@ func (s *Service) LoadTimeEntry(ctx context.Context, db bun.IDB, id int64) (Time
 	if err := db.NewSelect().Model(&te).Where("id = ?", id).Scan(ctx); err != nil {
 		return TimeEntryView{}, notFound(err)
 	}
+	return s.fullTimeEntry(ctx, db, te)
+}
+
+// fullTimeEntry is the single representation's view of te: with what it
+// links to and its work package's view, read through db.
+func (s *Service) fullTimeEntry(ctx context.Context, db bun.IDB, te TimeEntry) (TimeEntryView, error) {
 	views, err := s.timeEntryViews(ctx, db, []TimeEntry{te})
 	if err != nil {
 		return TimeEntryView{}, err
@@ -118,11 +124,11 @@ func (s *Service) LoadTimeEntry(ctx context.Context, db bun.IDB, id int64) (Time
 	v := views[0]
 	v.Full = true
 	if v.WorkPackage != nil {
-		wp, err := s.LoadWorkPackage(ctx, db, v.WorkPackage.ID)
+		wps, err := s.views(ctx, db, []WorkPackage{*v.WorkPackage})
 		if err != nil {
 			return TimeEntryView{}, err
 		}
-		v.WorkPackageView = &wp
+		v.WorkPackageView = &wps[0]
 	}
 	return v, nil
 }
@@ -234,9 +240,10 @@ func applyTimeEntry(te *TimeEntry, in TimeEntryInput) {
 	}
 }
 
-// CreateTimeEntry logs time.
+// CreateTimeEntry logs time; the answer is the view its event was rendered
+// from.
 func (s *Service) CreateTimeEntry(ctx context.Context, viewer auth.User, in TimeEntryInput) (TimeEntryView, error) {
-	var id int64
+	var view TimeEntryView
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		now := s.stamp()
 		te := TimeEntry{UserID: viewer.ID, CreatedAt: now, UpdatedAt: now}
@@ -253,13 +260,16 @@ func (s *Service) CreateTimeEntry(ctx context.Context, viewer auth.User, in Time
 		if _, err := tx.NewInsert().Model(&te).Exec(ctx); err != nil {
 			return err
 		}
-		id = te.ID
-		return s.record(ctx, tx, outbox.TimeEntryCreated, outbox.KeyTimeEntry, te.ID, te.ProjectID, viewer)
+		var err error
+		if view, err = s.fullTimeEntry(ctx, tx, te); err != nil {
+			return err
+		}
+		return s.recordTimeEntry(ctx, tx, outbox.TimeEntryCreated, view, viewer)
 	})
 	if err != nil {
 		return TimeEntryView{}, err
 	}
-	return s.LoadTimeEntry(ctx, s.st.Read, id)
+	return view, nil
 }
 
 // ownTimeEntry returns a time entry viewer may change or delete (action).
@@ -274,11 +284,31 @@ func (s *Service) ownTimeEntry(ctx context.Context, viewer auth.User, id int64, 
 	return v, nil
 }
 
-// UpdateTimeEntry changes a time entry (its user's own, or any for an administrator).
+// mayChangeTimeEntry is ownTimeEntry before a write takes the writer: the
+// same refusals, from one query; it returns the entry's project.
+func (s *Service) mayChangeTimeEntry(ctx context.Context, viewer auth.User, id int64, action string) (int64, error) {
+	var rows []accessRow
+	err := s.st.Read.NewSelect().TableExpr("time_entries AS te").Join("JOIN projects AS p ON p.id = te.project_id").
+		ColumnExpr("te.project_id, te.user_id AS author_id, p.public").Where("te.id = ?", id).Scan(ctx, &rows)
+	if err != nil {
+		return 0, err
+	}
+	if len(rows) == 0 || !canSee(viewer, Project{Public: rows[0].Public}) {
+		return 0, domain.ErrNotFound
+	}
+	if rows[0].AuthorID != viewer.ID && !viewer.Admin {
+		return 0, fmt.Errorf("you are not allowed to %s time entry %d: only the user who logged it, or an administrator, may: %w", action, id, domain.ErrForbidden)
+	}
+	return rows[0].ProjectID, nil
+}
+
+// UpdateTimeEntry changes a time entry (its user's own, or any for an
+// administrator); the answer is the view its event was rendered from.
 func (s *Service) UpdateTimeEntry(ctx context.Context, viewer auth.User, id int64, in TimeEntryInput) (TimeEntryView, error) {
-	if _, err := s.ownTimeEntry(ctx, viewer, id, "change"); err != nil {
+	if _, err := s.mayChangeTimeEntry(ctx, viewer, id, "change"); err != nil {
 		return TimeEntryView{}, err
 	}
+	var view TimeEntryView
 	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var te TimeEntry
 		if err := tx.NewSelect().Model(&te).Where("id = ?", id).Scan(ctx); err != nil {
@@ -292,28 +322,36 @@ func (s *Service) UpdateTimeEntry(ctx context.Context, viewer auth.User, id int6
 		if _, err := tx.NewUpdate().Model(&te).WherePK().Exec(ctx); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, outbox.TimeEntryUpdated, outbox.KeyTimeEntry, te.ID, te.ProjectID, viewer)
+		var err error
+		if view, err = s.fullTimeEntry(ctx, tx, te); err != nil {
+			return err
+		}
+		return s.recordTimeEntry(ctx, tx, outbox.TimeEntryUpdated, view, viewer)
 	})
 	if err != nil {
 		return TimeEntryView{}, err
 	}
-	return s.LoadTimeEntry(ctx, s.st.Read, id)
+	return view, nil
 }
 
 // DeleteTimeEntry removes a time entry; its event carries the last representation.
 func (s *Service) DeleteTimeEntry(ctx context.Context, viewer auth.User, id int64) error {
-	v, err := s.ownTimeEntry(ctx, viewer, id, "delete")
+	projectID, err := s.mayChangeTimeEntry(ctx, viewer, id, "delete")
 	if err != nil {
 		return err
 	}
 	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
-		payload, err := s.render(ctx, s, tx, outbox.KeyTimeEntry, id, nil)
+		v, err := s.LoadTimeEntry(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		payload, err := s.payloads.TimeEntry(v)
+		if err != nil {
+			return fmt.Errorf("render time entry %d for its event: %w", id, err)
 		}
 		if _, err := tx.NewDelete().Model((*TimeEntry)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
 			return err
 		}
-		return s.recordPayload(ctx, tx, outbox.TimeEntryDeleted, outbox.KeyTimeEntry, id, v.ProjectID, viewer, payload)
+		return s.recordPayload(ctx, tx, outbox.TimeEntryDeleted, outbox.KeyTimeEntry, id, projectID, viewer, payload)
 	})
 }

@@ -255,6 +255,40 @@ func (s *Service) WorkPackage(ctx context.Context, viewer auth.User, id int64) (
 	return v, nil
 }
 
+// accessRow is what access reads.
+type accessRow struct {
+	ProjectID  int64  `bun:"project_id"`
+	AuthorID   int64  `bun:"author_id"`
+	AssigneeID *int64 `bun:"assignee_id"`
+	Public     bool   `bun:"public"`
+}
+
+// access reads, from the read pool, what a write's refusals need of work
+// package id: its project's visibility and who may change it. A write checks
+// it before it takes the writer, whose batch a failing write rolls back for
+// every write in it (store.Write), and again inside, on what it changes. The
+// work package comes back with its id, project, author and assignee only.
+func (s *Service) access(ctx context.Context, viewer auth.User, id int64) (WorkPackage, error) {
+	var rows []accessRow
+	err := s.st.Read.NewSelect().TableExpr("work_packages AS wp").Join("JOIN projects AS p ON p.id = wp.project_id").
+		ColumnExpr("wp.project_id, wp.author_id, wp.assignee_id, p.public").Where("wp.id = ?", id).Scan(ctx, &rows)
+	if err != nil {
+		return WorkPackage{}, err
+	}
+	if len(rows) == 0 || !canSee(viewer, Project{Public: rows[0].Public}) {
+		return WorkPackage{}, domain.ErrNotFound
+	}
+	r := rows[0]
+	return WorkPackage{ID: id, ProjectID: r.ProjectID, AuthorID: r.AuthorID, AssigneeID: r.AssigneeID}, nil
+}
+
+// CheckWorkPackage answers as WorkPackage does when viewer may not see work
+// package id (domain.ErrNotFound), from one query, without loading it.
+func (s *Service) CheckWorkPackage(ctx context.Context, viewer auth.User, id int64) error {
+	_, err := s.access(ctx, viewer, id)
+	return err
+}
+
 func validDate(field string, v Opt[string], errs *domain.ValidationErrors) {
 	if v.Set && v.Value != nil {
 		if _, err := time.Parse("2006-01-02", *v.Value); err != nil {
@@ -438,7 +472,7 @@ func (s *Service) CreateWorkPackage(ctx context.Context, viewer auth.User, in Wo
 			u := loaded.users[*wp.AssigneeID]
 			view.Assignee = &u
 		}
-		return s.recordLoaded(ctx, tx, outbox.WorkPackageCreated, outbox.KeyWorkPackage, wp.ID, wp.ProjectID, viewer, &view)
+		return s.recordWorkPackage(ctx, tx, outbox.WorkPackageCreated, view, viewer)
 	})
 	if err != nil {
 		return WorkPackageView{}, err
@@ -448,17 +482,19 @@ func (s *Service) CreateWorkPackage(ctx context.Context, viewer auth.User, in Wo
 
 // UpdateWorkPackage changes a work package (its author's, its assignee's,
 // or any for an administrator); in.LockVersion must match the stored one
-// (optimistic locking, as OpenProject does).
+// (optimistic locking, as OpenProject does). The answer is the view its
+// event was rendered from.
 func (s *Service) UpdateWorkPackage(ctx context.Context, viewer auth.User, id int64, in WorkPackageInput) (WorkPackageView, error) {
-	v, err := s.WorkPackage(ctx, viewer, id)
+	// Refused before the writer is taken; checked again inside it, on the
+	// row the update starts from, in case the assignee changed meanwhile.
+	seen, err := s.access(ctx, viewer, id)
 	if err != nil {
 		return WorkPackageView{}, err
 	}
-	// Refused before the writer is taken; checked again inside it, on the
-	// row the update starts from, in case the assignee changed meanwhile.
-	if err := mayChangeWorkPackage(viewer, v.WorkPackage, "change"); err != nil {
+	if err := mayChangeWorkPackage(viewer, seen, "change"); err != nil {
 		return WorkPackageView{}, err
 	}
+	var view WorkPackageView
 	err = s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var wp WorkPackage
 		if err := tx.NewSelect().Model(&wp).Where("id = ?", id).Scan(ctx); err != nil {
@@ -470,7 +506,8 @@ func (s *Service) UpdateWorkPackage(ctx context.Context, viewer auth.User, id in
 		if err := checkLockVersion(in.LockVersion, wp.LockVersion); err != nil {
 			return err
 		}
-		if errs, _ := s.validateWorkPackage(ctx, tx, viewer, &wp, in, false); errs.Err() != nil {
+		errs, loaded := s.validateWorkPackage(ctx, tx, viewer, &wp, in, false)
+		if errs.Err() != nil {
 			return errs.Err()
 		}
 		before := wp
@@ -488,19 +525,32 @@ func (s *Service) UpdateWorkPackage(ctx context.Context, viewer auth.User, id in
 		if n, _ := res.RowsAffected(); n == 0 {
 			return domain.ErrConflict
 		}
-		n, err := s.journalNames(ctx, tx, before, wp, names{})
+		// The validation loaded the new project and assignee: the journal
+		// reads names only for what it did not.
+		known := names{projects: map[int64]string{}, users: loaded.users}
+		if loaded.project != nil {
+			known.projects[loaded.project.ID] = loaded.project.Name
+		}
+		n, err := s.journalNames(ctx, tx, before, wp, known)
 		if err != nil {
 			return err
 		}
 		if err := s.journal(ctx, tx, wp.ID, viewer.ID, s.workPackageChanges(before, wp, n), store.Timestamp(wp.UpdatedAt)); err != nil {
 			return err
 		}
-		return s.record(ctx, tx, outbox.WorkPackageUpdated, outbox.KeyWorkPackage, wp.ID, wp.ProjectID, viewer)
+		// The row as written, with what it links to: the event's payload
+		// and the answer.
+		views, err := s.views(ctx, tx, []WorkPackage{wp})
+		if err != nil {
+			return err
+		}
+		view = views[0]
+		return s.recordWorkPackage(ctx, tx, outbox.WorkPackageUpdated, view, viewer)
 	})
 	if err != nil {
 		return WorkPackageView{}, err
 	}
-	return s.LoadWorkPackage(ctx, s.st.Read, id)
+	return view, nil
 }
 
 // DeleteWorkPackage removes a work package with its comments, attachments
@@ -508,26 +558,26 @@ func (s *Service) UpdateWorkPackage(ctx context.Context, viewer auth.User, id in
 // assignee may delete it unless it carries other users' time entries, which
 // only an administrator may delete with it.
 func (s *Service) DeleteWorkPackage(ctx context.Context, viewer auth.User, id int64) error {
-	v, err := s.WorkPackage(ctx, viewer, id)
+	seen, err := s.access(ctx, viewer, id)
 	if err != nil {
 		return err
 	}
-	if err := mayChangeWorkPackage(viewer, v.WorkPackage, "delete"); err != nil {
+	if err := mayChangeWorkPackage(viewer, seen, "delete"); err != nil {
 		return err
 	}
 	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// Checked inside the writer: no time entry can be logged on the
 		// work package between this check and the delete.
-		var wp WorkPackage
-		if err := tx.NewSelect().Model(&wp).Where("id = ?", id).Scan(ctx); err != nil {
-			return notFound(err)
-		}
-		if err := mayDeleteWorkPackage(ctx, tx, viewer, wp); err != nil {
-			return err
-		}
-		payload, err := s.render(ctx, s, tx, outbox.KeyWorkPackage, id, nil)
+		v, err := s.LoadWorkPackage(ctx, tx, id)
 		if err != nil {
 			return err
+		}
+		if err := mayDeleteWorkPackage(ctx, tx, viewer, v.WorkPackage); err != nil {
+			return err
+		}
+		payload, err := s.payloads.WorkPackage(v)
+		if err != nil {
+			return fmt.Errorf("render work package %d for its event: %w", id, err)
 		}
 		res, err := tx.NewDelete().Model((*WorkPackage)(nil)).Where("id = ?", id).Exec(ctx)
 		if err != nil {
@@ -536,6 +586,6 @@ func (s *Service) DeleteWorkPackage(ctx context.Context, viewer auth.User, id in
 		if n, _ := res.RowsAffected(); n == 0 {
 			return domain.ErrNotFound
 		}
-		return s.recordPayload(ctx, tx, outbox.WorkPackageDeleted, outbox.KeyWorkPackage, id, v.ProjectID, viewer, payload)
+		return s.recordPayload(ctx, tx, outbox.WorkPackageDeleted, outbox.KeyWorkPackage, id, seen.ProjectID, viewer, payload)
 	})
 }
