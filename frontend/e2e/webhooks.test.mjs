@@ -294,7 +294,7 @@ test('edit events and projects; unsaved changes are guarded', async () => {
   assert.equal(w.allProjects, false)
   assert.deepEqual(w.projectIds, [1])
   assert.equal(w.secretLast4, secret.slice(-4), 'the secret was kept')
-  assert.match(await page.locator('dl').textContent(), /Projects\s*Alpha\s*Signature/)
+  assert.match(await page.locator('dl').textContent(), /Projects\s*Alpha\s*Delivery\s*Unordered\s*Signature/)
   assert.match(await page.locator('dl').textContent(), /Projects \(Created, Updated\)/)
 })
 
