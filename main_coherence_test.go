@@ -4,9 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -14,8 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookpost/hookpost/backend/config"
-	"github.com/hookpost/hookpost/backend/store"
 	"github.com/hookpost/hookpost/backend/store/storetest"
 )
 
@@ -23,42 +18,7 @@ import (
 // destination (--webhook-allow), for a receiver in the test.
 func startServeAllowing(t *testing.T, db string) (base string, stderr *lockedBuffer) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	flag := "--db"
-	if store.IsPostgresURL(db) {
-		flag = "--database-url"
-	}
-	cfg, err := config.Parse([]string{"serve", flag, db, "--addr", addr, "--webhook-allow", "127.0.0.1/32"}, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	stderr = &lockedBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- execute(ctx, cfg, strings.NewReader(""), io.Discard, stderr, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	}()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve on %s returned %v", addr, err)
-		}
-	})
-	base = "http://" + addr
-	for range 200 {
-		if res, err := http.Get(base + "/healthz"); err == nil {
-			res.Body.Close()
-			return base, stderr
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
-	t.Fatalf("serve on %s did not come up: %s", addr, stderr.String())
-	return "", nil
+	return startServe(t, db, "--webhook-allow", "127.0.0.1/32")
 }
 
 type streamEvent struct {

@@ -38,8 +38,8 @@ func (l *lockedBuffer) String() string {
 }
 
 // startServe runs "hookpost serve" on db (a SQLite file or a PostgreSQL URL)
-// at a free port until the test ends.
-func startServe(t *testing.T, db string) (base string, stderr *lockedBuffer) {
+// at a free port, with the extra flags, until the test ends.
+func startServe(t *testing.T, db string, extra ...string) (base string, stderr *lockedBuffer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -51,7 +51,7 @@ func startServe(t *testing.T, db string) (base string, stderr *lockedBuffer) {
 	if store.IsPostgresURL(db) {
 		flag = "--database-url"
 	}
-	cfg, err := config.Parse([]string{"serve", flag, db, "--addr", addr}, func(string) string { return "" })
+	cfg, err := config.Parse(append([]string{"serve", flag, db, "--addr", addr}, extra...), func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)
 	}
