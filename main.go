@@ -289,6 +289,11 @@ func execute(ctx context.Context, cfg config.Config, stdin io.Reader, stdout, st
 	if err != nil {
 		return err
 	}
+	if cfg.PprofAddr != "" {
+		if err := serveProfiler(cfg.PprofAddr, log); err != nil {
+			return err
+		}
+	}
 	// Settings, token revocations, tracker and webhook writes and delivery
 	// attempts of other processes on this database reach this one's caches,
 	// dispatcher and live stream within a poll on SQLite, as notified on

@@ -39,6 +39,9 @@ type Config struct {
 	// MetricsToken, when set, is a bearer token that may read /metrics
 	// (administrators' API tokens always may).
 	MetricsToken string
+	// PprofAddr, when set, is where Go's profiler (net/http/pprof) listens,
+	// apart from the API: for measuring where a process spends its time.
+	PprofAddr string
 
 	// user create / token create
 	Login         string
@@ -76,6 +79,7 @@ Common flags (each also read from an environment variable; the flag wins):
   --webhook-allow CIDR,...  destinations exempt from the SSRF guard (HOOKPOST_WEBHOOK_ALLOW)
   --metrics-token TOKEN     bearer token for GET /metrics besides administrators' API tokens (HOOKPOST_METRICS_TOKEN)
   --log-format text|json    log format (HOOKPOST_LOG_FORMAT; default text)
+  --pprof-addr HOST:PORT    serve Go's profiler (/debug/pprof/) there, without authentication: keep it on loopback (HOOKPOST_PPROF_ADDR; default off)
 `
 
 // ErrHelp is returned when --help or -h was asked for.
@@ -114,6 +118,7 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	allow := fs.String("webhook-allow", "", "")
 	fs.StringVar(&cfg.LogFormat, "log-format", "", "")
 	fs.StringVar(&cfg.MetricsToken, "metrics-token", "", "")
+	fs.StringVar(&cfg.PprofAddr, "pprof-addr", "", "")
 	switch cfg.Command {
 	case CmdUserCreate:
 		fs.StringVar(&cfg.Login, "login", "", "")
@@ -154,12 +159,18 @@ func Parse(args []string, getenv func(string) string) (Config, error) {
 	fromEnv(allow, "webhook-allow", "HOOKPOST_WEBHOOK_ALLOW")
 	fromEnv(&cfg.LogFormat, "log-format", "HOOKPOST_LOG_FORMAT")
 	fromEnv(&cfg.MetricsToken, "metrics-token", "HOOKPOST_METRICS_TOKEN")
+	fromEnv(&cfg.PprofAddr, "pprof-addr", "HOOKPOST_PPROF_ADDR")
 
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:8080"
 	}
 	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return cfg, usagef("invalid --addr %q: expected HOST:PORT, e.g. 127.0.0.1:8080", cfg.Addr)
+	}
+	if cfg.PprofAddr != "" {
+		if _, _, err := net.SplitHostPort(cfg.PprofAddr); err != nil {
+			return cfg, usagef("invalid --pprof-addr %q: expected HOST:PORT, e.g. 127.0.0.1:6060", cfg.PprofAddr)
+		}
 	}
 	switch cfg.LogFormat {
 	case "":

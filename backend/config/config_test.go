@@ -34,6 +34,8 @@ func TestParse(t *testing.T) {
 		}, ""},
 		{"metrics token from the environment", []string{"serve"}, map[string]string{"HOOKPOST_METRICS_TOKEN": "0123456789abcdef"}, func(c Config) bool { return c.MetricsToken == "0123456789abcdef" }, ""},
 		{"metrics token flag", []string{"serve", "--metrics-token", "fedcba9876543210"}, map[string]string{"HOOKPOST_METRICS_TOKEN": "0123456789abcdef"}, func(c Config) bool { return c.MetricsToken == "fedcba9876543210" }, ""},
+		{"pprof address from the environment", []string{"serve"}, map[string]string{"HOOKPOST_PPROF_ADDR": "127.0.0.1:6060"}, func(c Config) bool { return c.PprofAddr == "127.0.0.1:6060" }, ""},
+		{"bad pprof address", []string{"serve", "--pprof-addr", "6060"}, nil, nil, "--pprof-addr"},
 		{"short metrics token", []string{"serve", "--metrics-token", "short"}, nil, nil, "--metrics-token"},
 		{"unknown command", []string{"frobnicate"}, nil, nil, `unknown command "frobnicate"`},
 		{"unknown flag", []string{"serve", "--nope"}, nil, nil, "unknown flag --nope"},
