@@ -68,6 +68,10 @@ type Service struct {
 	countMu    sync.Mutex
 	countGen   int64
 	counts     map[string]int
+
+	// pages answers pages of the work package collection without walking
+	// their offset (pageindex.go).
+	pages *pageIndex
 }
 
 // New loads the statuses, types, priorities and time entry activities
@@ -79,7 +83,7 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 	st := d.Store
 	s := &Service{st: st, settings: d.Settings, now: d.Now, payloads: d.Payloads, onCommit: d.OnCommit,
 		statuses: map[int64]Status{}, types: map[int64]Type{}, priorities: map[int64]Priority{},
-		activities: map[int64]TimeEntryActivity{}, counts: map[string]int{}}
+		activities: map[int64]TimeEntryActivity{}, counts: map[string]int{}, pages: newPageIndex()}
 	var statuses []Status
 	var types []Type
 	var priorities []Priority
@@ -141,8 +145,12 @@ func (s *Service) Today() string { return s.now().UTC().Format(time.DateOnly) }
 func (s *Service) Generation() int64 { return s.generation.Load() }
 
 // Invalidate drops what is cached of tracker data, for a write that another
-// process sharing the database made.
-func (s *Service) Invalidate() { s.generation.Add(1) }
+// process sharing the database made. The page index goes stale with it, to
+// be rebuilt on a later list.
+func (s *Service) Invalidate() {
+	s.generation.Add(1)
+	s.pages.invalidate()
+}
 
 // write runs f in a write transaction and invalidates cached totals after it.
 func (s *Service) write(ctx context.Context, f func(ctx context.Context, tx bun.Tx) error) error {

@@ -75,6 +75,9 @@ func (s *Service) ListWorkPackages(ctx context.Context, viewer auth.User, projec
 	if err != nil {
 		return nil, 0, err
 	}
+	if views, total, ok, err := s.indexPage(ctx, viewer, projectID, p); ok || err != nil {
+		return views, total, err
+	}
 	base := func() *bun.SelectQuery {
 		q := s.st.Read.NewSelect().TableExpr("work_packages AS wp")
 		if projectID != 0 {
@@ -455,6 +458,7 @@ func (s *Service) CreateWorkPackage(ctx context.Context, viewer auth.User, in Wo
 		if err != nil {
 			return err
 		}
+		s.noteWorkPackage(ctx, wp)
 		known := names{projects: map[int64]string{wp.ProjectID: loaded.project.Name}, users: map[int64]auth.User{viewer.ID: viewer}}
 		for id, u := range loaded.users {
 			known.users[id] = u
@@ -525,6 +529,7 @@ func (s *Service) UpdateWorkPackage(ctx context.Context, viewer auth.User, id in
 		if n, _ := res.RowsAffected(); n == 0 {
 			return domain.ErrConflict
 		}
+		s.noteWorkPackage(ctx, wp)
 		// The validation loaded the new project and assignee: the journal
 		// reads names only for what it did not.
 		known := names{projects: map[int64]string{}, users: loaded.users}
@@ -586,6 +591,7 @@ func (s *Service) DeleteWorkPackage(ctx context.Context, viewer auth.User, id in
 		if n, _ := res.RowsAffected(); n == 0 {
 			return domain.ErrNotFound
 		}
+		s.noteWorkPackageDeleted(ctx, id)
 		return s.recordPayload(ctx, tx, outbox.WorkPackageDeleted, outbox.KeyWorkPackage, id, seen.ProjectID, viewer, payload)
 	})
 }
