@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/uptrace/bun"
-
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/store"
 )
@@ -193,7 +191,7 @@ func (s *Service) indexPage(ctx context.Context, viewer auth.User, projectID int
 		return []WorkPackageView{}, total, true, nil
 	}
 	var rows []WorkPackage
-	if err := s.st.ReadScan(ctx, s.st.Read.NewSelect().Model(&rows).Where("id IN (?)", bun.List(ids)), &rows); err != nil {
+	if err := s.scanIn(ctx, s.st.Read, s.st.Read.NewSelect().Model(&rows), "id", ids, &rows); err != nil {
 		return nil, 0, false, err
 	}
 	// In the index's order; a row deleted since the walk is left out, as

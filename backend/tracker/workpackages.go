@@ -170,7 +170,7 @@ func (s *Service) views(ctx context.Context, db bun.IDB, rows []WorkPackage) ([]
 	projects := map[int64]Project{}
 	if len(ids) > 0 {
 		var ps []Project
-		if err := s.scan(ctx, db, db.NewSelect().Model(&ps).Where("id IN (?)", bun.List(ids)), &ps); err != nil {
+		if err := s.scanIn(ctx, db, db.NewSelect().Model(&ps), "id", ids, &ps); err != nil {
 			return nil, err
 		}
 		for _, p := range ps {
@@ -222,8 +222,8 @@ func (s *Service) spentHours(ctx context.Context, db bun.IDB, rows []WorkPackage
 	var sums []spentRow
 	// DOUBLE PRECISION, not REAL: a REAL is 4 bytes on PostgreSQL.
 	q := db.NewSelect().Table("time_entries").ColumnExpr("work_package_id, CAST(sum(hours) AS DOUBLE PRECISION) AS hours").
-		Where("work_package_id IN (?)", bun.List(ids)).Group("work_package_id")
-	if err := s.scan(ctx, db, q, &sums); err != nil {
+		Group("work_package_id")
+	if err := s.scanIn(ctx, db, q, "work_package_id", ids, &sums); err != nil {
 		return nil, err
 	}
 	for _, x := range sums {
