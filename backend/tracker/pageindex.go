@@ -184,6 +184,31 @@ type pageFilter struct {
 	projects    map[int64]bool
 	notProjects map[int64]bool
 	statuses    map[int64]bool
+	// statusBits is statuses by id, for the walk's test of every entry
+	// (status ids are small: the migrations fix them).
+	statusBits []bool
+}
+
+// maxStatusBit bounds the status ids that statusBits holds.
+const maxStatusBit = 1024
+
+// prepare readies f for counting and walking.
+func (f *pageFilter) prepare() {
+	f.statusBits = nil
+	if f.statuses == nil {
+		return
+	}
+	bits := make([]bool, 0, 16)
+	for id := range f.statuses {
+		if id < 0 || id >= maxStatusBit {
+			return
+		}
+		for int64(len(bits)) <= id {
+			bits = append(bits, false)
+		}
+		bits[id] = true
+	}
+	f.statusBits = bits
 }
 
 func (f *pageFilter) match(e pageEntry) bool {
@@ -191,10 +216,16 @@ func (f *pageFilter) match(e pageEntry) bool {
 		if !f.projects[e.project] {
 			return false
 		}
-	} else if f.notProjects[e.project] {
+	} else if len(f.notProjects) > 0 && f.notProjects[e.project] {
 		return false
 	}
-	return f.statuses == nil || f.statuses[e.status]
+	switch {
+	case f.statuses == nil:
+		return true
+	case f.statusBits != nil:
+		return e.status >= 0 && e.status < int64(len(f.statusBits)) && f.statusBits[e.status]
+	}
+	return f.statuses[e.status]
 }
 
 // count is the number of b's entries that f matches.
@@ -252,6 +283,7 @@ type pageSort struct {
 // page returns the ids of the size entries f matches from position offset
 // (0-based) in order srt, and how many f matches.
 func (o *pageOrder) page(f *pageFilter, srt pageSort, offset, size int) ([]int64, int) {
+	f.prepare()
 	counts := make([]int, len(o.blocks))
 	total := 0
 	for i, b := range o.blocks {
