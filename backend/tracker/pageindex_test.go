@@ -293,6 +293,7 @@ func (w *pageWorld) compare(t *testing.T, after string, checks int) {
 		if w.rnd.IntN(4) == 0 {
 			scope = p1
 		}
+		shown := map[bool][]string{}
 		list := func(off bool) ([]int64, int, error) {
 			tracker.SetPageIndexOff(w.svc, off)
 			defer tracker.SetPageIndexOff(w.svc, false)
@@ -300,6 +301,11 @@ func (w *pageWorld) compare(t *testing.T, after string, checks int) {
 			ids := []int64{}
 			for _, v := range views {
 				ids = append(ids, v.ID)
+				// What the page shows of each, read by id on the
+				// index's path: the same as the SQL path's rows.
+				shown[off] = append(shown[off], fmt.Sprintf("%d %s %d %d %s %s %s %s %v %v", v.ID, v.Subject, v.LockVersion, v.StatusID,
+					v.Project.Name, v.Author.Login, v.CreatedAt.UTC().Format(time.RFC3339Nano), v.UpdatedAt.UTC().Format(time.RFC3339Nano),
+					v.SpentHours, v.Status.Name))
 			}
 			return ids, total, err
 		}
@@ -308,9 +314,9 @@ func (w *pageWorld) compare(t *testing.T, after string, checks int) {
 		}
 		ids, total, err := list(false)
 		sqlIDs, sqlTotal, sqlErr := list(true)
-		if (err == nil) != (sqlErr == nil) || !slices.Equal(ids, sqlIDs) || total != sqlTotal {
-			t.Fatalf("after %s, %s as %s in project %d: the index gives %v of %d (%v), SQL %v of %d (%v)",
-				after, fmt.Sprintf("%+v", params), viewer.Login, scope, ids, total, err, sqlIDs, sqlTotal, sqlErr)
+		if (err == nil) != (sqlErr == nil) || !slices.Equal(ids, sqlIDs) || total != sqlTotal || !slices.Equal(shown[false], shown[true]) {
+			t.Fatalf("after %s, %s as %s in project %d: the index gives %v of %d (%v), SQL %v of %d (%v)\n%q\n%q",
+				after, fmt.Sprintf("%+v", params), viewer.Login, scope, ids, total, err, sqlIDs, sqlTotal, sqlErr, shown[false], shown[true])
 		}
 	}
 }
