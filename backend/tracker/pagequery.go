@@ -6,6 +6,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+
+	"github.com/uptrace/bun"
 
 	"github.com/hookpost/hookpost/backend/auth"
 	"github.com/hookpost/hookpost/backend/store"
@@ -233,4 +236,71 @@ func (s *Service) noteWorkPackageDeleted(ctx context.Context, id int64) {
 func (s *Service) noteProjectDeleted(ctx context.Context, id int64) {
 	c := indexChange{entry: pageEntry{project: id}, projectDeleted: true}
 	store.AfterCommit(ctx, func() { s.pages.apply(c) })
+}
+
+// projectCache keeps project rows read through the read pool until the next
+// write (Service.generation, which Invalidate moves too for other processes'
+// writes): a page of work packages embeds its projects, and reading the same
+// few rows for every page cost a query in four.
+type projectCache struct {
+	mu   sync.Mutex
+	gen  int64
+	byID map[int64]Project
+}
+
+// maxCachedProjects bounds the cache; a full cache starts over.
+const maxCachedProjects = 4096
+
+// projectsByID reads the projects ids name, through db; on the read pool
+// from the cache where it can.
+func (s *Service) projectsByID(ctx context.Context, db bun.IDB, ids []int64) (map[int64]Project, error) {
+	out := make(map[int64]Project, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	cached := db == bun.IDB(s.st.Read)
+	gen := s.generation.Load()
+	missing := ids
+	if cached {
+		missing = nil
+		c := &s.projects
+		c.mu.Lock()
+		if c.gen != gen {
+			c.gen, c.byID = gen, nil
+		}
+		for _, id := range ids {
+			if p, ok := c.byID[id]; ok {
+				out[id] = p
+			} else {
+				missing = append(missing, id)
+			}
+		}
+		c.mu.Unlock()
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	var ps []Project
+	if err := s.scanIn(ctx, db, db.NewSelect().Model(&ps), "id", missing, &ps); err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		out[p.ID] = p
+	}
+	if cached {
+		c := &s.projects
+		c.mu.Lock()
+		// Kept only if no write came since gen was read: rows read before
+		// a write's commit must not outlive it.
+		if c.gen == gen && s.generation.Load() == gen {
+			if c.byID == nil || len(c.byID) >= maxCachedProjects {
+				c.byID = map[int64]Project{}
+			}
+			for _, p := range ps {
+				c.byID[p.ID] = p
+			}
+		}
+		c.mu.Unlock()
+	}
+	return out, nil
 }

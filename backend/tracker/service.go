@@ -73,6 +73,8 @@ type Service struct {
 	// pages answers pages of the work package collection without walking
 	// their offset (pageindex.go).
 	pages *pageIndex
+	// projects are the project rows pages embed, until the next write.
+	projects projectCache
 }
 
 // New loads the statuses, types, priorities and time entry activities

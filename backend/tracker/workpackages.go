@@ -167,15 +167,9 @@ func (s *Service) views(ctx context.Context, db bun.IDB, rows []WorkPackage) ([]
 	for id := range projectIDs {
 		ids = append(ids, id)
 	}
-	projects := map[int64]Project{}
-	if len(ids) > 0 {
-		var ps []Project
-		if err := s.scanIn(ctx, db, db.NewSelect().Model(&ps), "id", ids, &ps); err != nil {
-			return nil, err
-		}
-		for _, p := range ps {
-			projects[p.ID] = p
-		}
+	projects, err := s.projectsByID(ctx, db, ids)
+	if err != nil {
+		return nil, err
 	}
 	views := make([]WorkPackageView, len(rows))
 	for i, r := range rows {
