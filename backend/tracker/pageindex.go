@@ -184,46 +184,64 @@ type pageFilter struct {
 	projects    map[int64]bool
 	notProjects map[int64]bool
 	statuses    map[int64]bool
-	// statusBits is statuses by id, for the walk's test of every entry
-	// (status ids are small: the migrations fix them).
-	statusBits []bool
+	// statusBits and projectBits are statuses and projects by id, for the
+	// walk's test of every entry, when the ids are small enough (status
+	// ids are: the migrations fix them).
+	statusBits, projectBits []bool
 }
 
-// maxStatusBit bounds the status ids that statusBits holds.
-const maxStatusBit = 1024
+// maxBit bounds the ids that a bitmap of the filter holds.
+const maxBit = 1 << 16
+
+// bitsOf is set as a bitmap by id, or nil when an id is out of its bounds.
+func bitsOf(set map[int64]bool) []bool {
+	n := int64(0)
+	for id := range set {
+		if id < 0 || id >= maxBit {
+			return nil
+		}
+		n = max(n, id+1)
+	}
+	bits := make([]bool, n)
+	for id := range set {
+		bits[id] = true
+	}
+	return bits
+}
 
 // prepare readies f for counting and walking.
 func (f *pageFilter) prepare() {
-	f.statusBits = nil
-	if f.statuses == nil {
-		return
+	f.statusBits, f.projectBits = nil, nil
+	if f.statuses != nil {
+		f.statusBits = bitsOf(f.statuses)
 	}
-	bits := make([]bool, 0, 16)
-	for id := range f.statuses {
-		if id < 0 || id >= maxStatusBit {
-			return
-		}
-		for int64(len(bits)) <= id {
-			bits = append(bits, false)
-		}
-		bits[id] = true
+	if f.projects != nil {
+		f.projectBits = bitsOf(f.projects)
 	}
-	f.statusBits = bits
 }
 
+func inBits(bits []bool, id int64) bool { return id >= 0 && id < int64(len(bits)) && bits[id] }
+
 func (f *pageFilter) match(e pageEntry) bool {
-	if f.projects != nil {
+	switch {
+	case f.projectBits != nil:
+		if !inBits(f.projectBits, e.project) {
+			return false
+		}
+	case f.projects != nil:
 		if !f.projects[e.project] {
 			return false
 		}
-	} else if len(f.notProjects) > 0 && f.notProjects[e.project] {
-		return false
+	case len(f.notProjects) > 0:
+		if f.notProjects[e.project] {
+			return false
+		}
 	}
 	switch {
 	case f.statuses == nil:
 		return true
 	case f.statusBits != nil:
-		return e.status >= 0 && e.status < int64(len(f.statusBits)) && f.statusBits[e.status]
+		return inBits(f.statusBits, e.status)
 	}
 	return f.statuses[e.status]
 }
