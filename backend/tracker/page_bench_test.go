@@ -18,7 +18,8 @@ import (
 // scripts/benchseed does; 64 pages at a time, as wrk -c64. It prints
 // pages/s; "sql" is the same page with the page index off.
 //
-//	CGO_ENABLED=0 go test ./backend/tracker/ -run '^$' -bench ListWorkPackagesRandomPage -benchtime 20000x
+//	CGO_ENABLED=0 go test ./backend/tracker/ -run '^$' -bench 'ListWorkPackagesRandomPage/^(default|all|project|status)' -benchtime 20000x
+//	CGO_ENABLED=0 go test ./backend/tracker/ -run '^$' -bench 'ListWorkPackagesRandomPage/^sql' -benchtime 500x
 func BenchmarkListWorkPackagesRandomPage(b *testing.B) {
 	ctx := context.Background()
 	st, svc, admin := benchService(b)
