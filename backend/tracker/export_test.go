@@ -33,3 +33,10 @@ func SetPageBlockSize(n, fill int) (restore func()) {
 	blockMax, buildFill = n, fill
 	return func() { blockMax, buildFill = oldMax, oldFill }
 }
+
+// SetPageBuildHook runs f in page index builds before and after their scan
+// of the table, until restore is called.
+func SetPageBuildHook(f func(afterScan bool)) (restore func()) {
+	buildHook = f
+	return func() { buildHook = nil }
+}

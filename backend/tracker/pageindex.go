@@ -585,6 +585,10 @@ func (x *pageIndex) startBuild(s *Service, background bool) {
 	}
 }
 
+// buildHook, when a test sets it, runs in a build before (false) and after
+// (true) its scan of the table: writes made there commit while it builds.
+var buildHook func(afterScan bool)
+
 // indexRow is what the build reads of a work package.
 type indexRow struct {
 	ID        int64     `bun:"id"`
@@ -604,9 +608,15 @@ func entryOf(wp WorkPackage) pageEntry {
 func (x *pageIndex) build(s *Service, epoch int64) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
+	if buildHook != nil {
+		buildHook(false)
+	}
 	var rows []indexRow
 	err := s.st.Read.NewSelect().TableExpr("work_packages").ColumnExpr("id, project_id, status_id, updated_at").
 		Limit(maxIndexed+1).Scan(ctx, &rows)
+	if buildHook != nil {
+		buildHook(true)
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.state != indexBuilding || x.epoch != epoch {

@@ -342,3 +342,58 @@ func TestPageIndexAgreesWithSQL(t *testing.T) {
 		})
 	}
 }
+
+// TestPageIndexBuiltDuringWrites makes writes commit while the index is
+// built, before and after it reads the table: they are replayed on what the
+// build read, and the pages agree with SQL afterwards.
+func TestPageIndexBuiltDuringWrites(t *testing.T) {
+	defer tracker.SetPageBlockSize(4, 3)()
+	w := newPageWorld(t, 7)
+	for range 30 {
+		w.create(t, w.svc)
+	}
+	writes := func(stage string) {
+		for range 5 {
+			w.clock.add(time.Millisecond)
+			w.create(t, w.svc)
+			w.update(t, w.svc)
+		}
+		if v, ok := w.wp(t); ok {
+			if err := w.svc.DeleteWorkPackage(context.Background(), w.admin, v.ID); err != nil {
+				t.Fatalf("%s: %v", stage, err)
+			}
+		}
+	}
+	defer tracker.SetPageBuildHook(func(afterScan bool) {
+		if afterScan {
+			writes("after the scan")
+		} else {
+			writes("before the scan")
+		}
+	})()
+	for round := range 3 {
+		w.svc.Invalidate()
+		w.compare(t, fmt.Sprintf("build %d during writes", round), 60)
+	}
+}
+
+// TestPageIndexInvalidatedWhileBuilding: another process's write announced
+// while the index is built makes the build's result stale: it is thrown
+// away, and the SQL path answers until the next build.
+func TestPageIndexInvalidatedWhileBuilding(t *testing.T) {
+	w := newPageWorld(t, 9)
+	for range 10 {
+		w.create(t, w.svc)
+	}
+	restore := tracker.SetPageBuildHook(func(afterScan bool) {
+		if afterScan {
+			w.create(t, w.other)
+			w.svc.Invalidate()
+		}
+	})
+	if tracker.BuildPageIndex(context.Background(), w.svc) {
+		t.Fatal("a build invalidated while it read the table was kept")
+	}
+	restore()
+	w.compare(t, "the next build", 30)
+}
