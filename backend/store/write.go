@@ -61,6 +61,39 @@ func (s *Store) Write(ctx context.Context, fn func(ctx context.Context, tx bun.T
 	return err
 }
 
+// commitHooks are the functions a write registered with AfterCommit.
+type commitHooks struct{ fns []func() }
+
+type commitHooksKey struct{}
+
+// AfterCommit registers f to run once the transaction that the write owning
+// ctx (the context Write handed to fn) runs in has committed: on the writer,
+// in commit order, before Write returns to that write's caller. It is dropped
+// when the transaction rolls back (fn runs again then, and registers again).
+// In-memory state that mirrors rows (the tracker's page index) is kept with
+// it: commit order makes concurrent changes of one row land in the order the
+// database took them. f must be quick and must not write. Called with any
+// other context, f is not run.
+func AfterCommit(ctx context.Context, f func()) {
+	if h, ok := ctx.Value(commitHooksKey{}).(*commitHooks); ok {
+		h.fns = append(h.fns, f)
+	}
+}
+
+// run runs fn in tx with a context collecting its commit hooks.
+func (j writeJob) run(tx bun.Tx, hooks *commitHooks) error {
+	hooks.fns = hooks.fns[:0]
+	return j.fn(context.WithValue(j.ctx, commitHooksKey{}, hooks), tx)
+}
+
+func runHooks(hooks []commitHooks) {
+	for _, h := range hooks {
+		for _, f := range h.fns {
+			f()
+		}
+	}
+}
+
 func (s *Store) writeLoop() {
 	defer s.w.wg.Done()
 	for {
@@ -108,17 +141,22 @@ func (s *Store) runTogether(batch []writeJob) error {
 	if err != nil {
 		return err
 	}
-	for _, j := range batch {
+	hooks := make([]commitHooks, len(batch))
+	for i, j := range batch {
 		err := j.ctx.Err()
 		if err == nil {
-			err = j.fn(j.ctx, tx)
+			err = j.run(tx, &hooks[i])
 		}
 		if err != nil {
 			_ = tx.Rollback()
 			return err
 		}
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	runHooks(hooks)
+	return nil
 }
 
 // maxAloneRuns bounds how often a write runs alone on PostgreSQL when it
@@ -141,11 +179,16 @@ func (s *Store) runAloneOnce(j writeJob) error {
 	if err != nil {
 		return err
 	}
-	if err := j.fn(j.ctx, tx); err != nil {
+	hooks := []commitHooks{{}}
+	if err := j.run(tx, &hooks[0]); err != nil {
 		_ = tx.Rollback()
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	runHooks(hooks)
+	return nil
 }
 
 func (w *writer) close() {

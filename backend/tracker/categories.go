@@ -114,7 +114,7 @@ func (s *Service) categoriesOf(ctx context.Context, db bun.IDB, rows []WorkPacka
 		return out, nil
 	}
 	var cs []Category
-	if err := s.scan(ctx, db, db.NewSelect().Model(&cs).Where("id IN (?)", bun.List(ids)), &cs); err != nil {
+	if err := s.scanIn(ctx, db, db.NewSelect().Model(&cs), "id", ids, &cs); err != nil {
 		return nil, err
 	}
 	for _, c := range cs {

@@ -316,8 +316,11 @@ func (s *Service) DeleteProject(ctx context.Context, viewer auth.User, id int64)
 		if err := s.recordPayload(ctx, tx, outbox.ProjectDeleted, outbox.KeyProject, id, id, viewer, payload); err != nil {
 			return err
 		}
-		_, err = tx.NewDelete().Model((*Project)(nil)).Where("id = ?", id).Exec(ctx)
-		return err
+		if _, err = tx.NewDelete().Model((*Project)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
+			return err
+		}
+		s.noteProjectDeleted(ctx, id)
+		return nil
 	})
 }
 

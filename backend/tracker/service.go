@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -68,6 +69,12 @@ type Service struct {
 	countMu    sync.Mutex
 	countGen   int64
 	counts     map[string]int
+
+	// pages answers pages of the work package collection without walking
+	// their offset (pageindex.go).
+	pages *pageIndex
+	// projects are the project rows pages embed, until the next write.
+	projects projectCache
 }
 
 // New loads the statuses, types, priorities and time entry activities
@@ -79,7 +86,7 @@ func New(ctx context.Context, d Deps) (*Service, error) {
 	st := d.Store
 	s := &Service{st: st, settings: d.Settings, now: d.Now, payloads: d.Payloads, onCommit: d.OnCommit,
 		statuses: map[int64]Status{}, types: map[int64]Type{}, priorities: map[int64]Priority{},
-		activities: map[int64]TimeEntryActivity{}, counts: map[string]int{}}
+		activities: map[int64]TimeEntryActivity{}, counts: map[string]int{}, pages: newPageIndex()}
 	var statuses []Status
 	var types []Type
 	var priorities []Priority
@@ -141,8 +148,12 @@ func (s *Service) Today() string { return s.now().UTC().Format(time.DateOnly) }
 func (s *Service) Generation() int64 { return s.generation.Load() }
 
 // Invalidate drops what is cached of tracker data, for a write that another
-// process sharing the database made.
-func (s *Service) Invalidate() { s.generation.Add(1) }
+// process sharing the database made. The page index goes stale with it, to
+// be rebuilt on a later list.
+func (s *Service) Invalidate() {
+	s.generation.Add(1)
+	s.pages.invalidate()
+}
 
 // write runs f in a write transaction and invalidates cached totals after it.
 func (s *Service) write(ctx context.Context, f func(ctx context.Context, tx bun.Tx) error) error {
@@ -287,13 +298,39 @@ func (s *Service) scan(ctx context.Context, db bun.IDB, q *bun.SelectQuery, dest
 	return q.Scan(ctx, dest)
 }
 
+// scanIn runs q with the condition "column IN (ids)" into dest. On the read
+// pool the ids are bound parameters, their number rounded up to a power of
+// two (the last one repeated): the statement's text then repeats from page to
+// page, and the read pool's statement cache spares SQLite parsing and
+// planning it, which cost more than running it. Inside a transaction q runs
+// with the ids inlined, as bun writes it.
+func (s *Service) scanIn(ctx context.Context, db bun.IDB, q *bun.SelectQuery, column string, ids []int64, dest any) error {
+	if db != bun.IDB(s.st.Read) {
+		return q.Where(column+" IN (?)", bun.List(ids)).Scan(ctx, dest)
+	}
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	n := 1
+	for n < len(ids) {
+		n *= 2
+	}
+	args := make([]any, n)
+	for i := range args {
+		args[i] = ids[min(i, len(ids)-1)]
+	}
+	rows, err := s.st.ReadQuery(ctx, q.Where(column+" IN (?)", bun.Safe(strings.Repeat("?, ", n-1)+"?")).String(), args...)
+	if err != nil {
+		return err
+	}
+	return s.st.Read.ScanRows(ctx, rows, dest)
+}
+
 func (s *Service) usersByID(ctx context.Context, db bun.IDB, ids []int64) (map[int64]auth.User, error) {
 	out := map[int64]auth.User{}
 	if len(ids) == 0 {
 		return out, nil
 	}
 	var users []auth.User
-	if err := s.scan(ctx, db, db.NewSelect().Model(&users).Where("id IN (?)", bun.List(ids)), &users); err != nil {
+	if err := s.scanIn(ctx, db, db.NewSelect().Model(&users), "id", ids, &users); err != nil {
 		return nil, err
 	}
 	for _, u := range users {

@@ -75,6 +75,9 @@ func (s *Service) ListWorkPackages(ctx context.Context, viewer auth.User, projec
 	if err != nil {
 		return nil, 0, err
 	}
+	if views, total, ok, err := s.indexPage(ctx, viewer, projectID, p); ok || err != nil {
+		return views, total, err
+	}
 	base := func() *bun.SelectQuery {
 		q := s.st.Read.NewSelect().TableExpr("work_packages AS wp")
 		if projectID != 0 {
@@ -164,15 +167,9 @@ func (s *Service) views(ctx context.Context, db bun.IDB, rows []WorkPackage) ([]
 	for id := range projectIDs {
 		ids = append(ids, id)
 	}
-	projects := map[int64]Project{}
-	if len(ids) > 0 {
-		var ps []Project
-		if err := s.scan(ctx, db, db.NewSelect().Model(&ps).Where("id IN (?)", bun.List(ids)), &ps); err != nil {
-			return nil, err
-		}
-		for _, p := range ps {
-			projects[p.ID] = p
-		}
+	projects, err := s.projectsByID(ctx, db, ids)
+	if err != nil {
+		return nil, err
 	}
 	views := make([]WorkPackageView, len(rows))
 	for i, r := range rows {
@@ -219,8 +216,8 @@ func (s *Service) spentHours(ctx context.Context, db bun.IDB, rows []WorkPackage
 	var sums []spentRow
 	// DOUBLE PRECISION, not REAL: a REAL is 4 bytes on PostgreSQL.
 	q := db.NewSelect().Table("time_entries").ColumnExpr("work_package_id, CAST(sum(hours) AS DOUBLE PRECISION) AS hours").
-		Where("work_package_id IN (?)", bun.List(ids)).Group("work_package_id")
-	if err := s.scan(ctx, db, q, &sums); err != nil {
+		Group("work_package_id")
+	if err := s.scanIn(ctx, db, q, "work_package_id", ids, &sums); err != nil {
 		return nil, err
 	}
 	for _, x := range sums {
@@ -455,6 +452,7 @@ func (s *Service) CreateWorkPackage(ctx context.Context, viewer auth.User, in Wo
 		if err != nil {
 			return err
 		}
+		s.noteWorkPackage(ctx, wp)
 		known := names{projects: map[int64]string{wp.ProjectID: loaded.project.Name}, users: map[int64]auth.User{viewer.ID: viewer}}
 		for id, u := range loaded.users {
 			known.users[id] = u
@@ -525,6 +523,7 @@ func (s *Service) UpdateWorkPackage(ctx context.Context, viewer auth.User, id in
 		if n, _ := res.RowsAffected(); n == 0 {
 			return domain.ErrConflict
 		}
+		s.noteWorkPackage(ctx, wp)
 		// The validation loaded the new project and assignee: the journal
 		// reads names only for what it did not.
 		known := names{projects: map[int64]string{}, users: loaded.users}
@@ -586,6 +585,7 @@ func (s *Service) DeleteWorkPackage(ctx context.Context, viewer auth.User, id in
 		if n, _ := res.RowsAffected(); n == 0 {
 			return domain.ErrNotFound
 		}
+		s.noteWorkPackageDeleted(ctx, id)
 		return s.recordPayload(ctx, tx, outbox.WorkPackageDeleted, outbox.KeyWorkPackage, id, seen.ProjectID, viewer, payload)
 	})
 }
