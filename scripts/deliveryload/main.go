@@ -417,6 +417,7 @@ func (d *driver) get(url string, out any) error {
 // load state shared by the open-loop workers.
 type loadState struct {
 	sent, late, errs atomic.Int64
+	unsent           atomic.Int64 // slots still queued when the load's time was over
 	maxLate          atomic.Int64 // ns
 	mu               sync.Mutex
 	responded        map[int64]int64 // work package id → Unix ns its create's response was read (latency case)
@@ -441,10 +442,15 @@ func (d *driver) openLoop(t0 time.Time) (result, error) {
 		ls.responded = make(map[int64]int64, n)
 	}
 	body := fmt.Sprintf(`{"subject":"Created under load","description":{"raw":"Created by the delivery benchmark."},"_links":{"project":{"href":"/api/v3/projects/%d"}}}`, d.project)
+	end := t0.Add(d.c.duration)
 	var wg sync.WaitGroup
 	for range d.conns {
 		wg.Go(func() {
 			for at := range slots {
+				if time.Now().After(end) {
+					ls.unsent.Add(1) // the load's time is over: it lasts d.c.duration, not until the queue is empty
+					continue
+				}
 				late := time.Since(at)
 				if late > lateAfter {
 					ls.late.Add(1)
@@ -486,12 +492,12 @@ func (d *driver) openLoop(t0 time.Time) (result, error) {
 	wg.Wait()
 	secs := time.Since(t0).Seconds()
 	first, _ := ls.firstErr.Load().(string)
-	logf("  %d creates sent in %.1f s (%.0f/s), %d started over %s late (latest %.1f ms), %d errors %s",
-		ls.sent.Load(), secs, float64(ls.sent.Load())/secs, ls.late.Load(), lateAfter,
-		float64(ls.maxLate.Load())/1e6, ls.errs.Load(), first)
+	logf("  %d creates sent in %.1f s (%.0f/s of %.0f/s scheduled), %d started over %s late (latest %.1f ms), %d not sent in time, %d errors %s",
+		ls.sent.Load(), secs, float64(ls.sent.Load())/secs, d.c.rate, ls.late.Load(), lateAfter,
+		float64(ls.maxLate.Load())/1e6, ls.unsent.Load(), ls.errs.Load(), first)
 	d.responded = ls.responded
-	return result{figures: fmt.Sprintf("creates %.0f/s open loop (%d late > 1 ms, latest %.0f ms)",
-		float64(ls.sent.Load())/secs, ls.late.Load(), float64(ls.maxLate.Load())/1e6), errors: ls.errs.Load()}, nil
+	return result{figures: fmt.Sprintf("creates %.0f/s of %.0f/s scheduled (%d late > 1 ms, latest %.0f ms, %d not sent)",
+		float64(ls.sent.Load())/secs, d.c.rate, ls.late.Load(), float64(ls.maxLate.Load())/1e6, ls.unsent.Load()), errors: ls.errs.Load()}, nil
 }
 
 // deliveryFigures: the receiver's count per second over the seconds of
