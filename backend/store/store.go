@@ -149,6 +149,7 @@ func Open(ctx context.Context, loc string) (*Store, error) {
 }
 
 func openSQLite(ctx context.Context, path string) (*Store, error) {
+	pinAllocatorPages()
 	if path != ":memory:" {
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 			return nil, fmt.Errorf("create database directory: %w", err)
