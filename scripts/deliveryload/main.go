@@ -176,18 +176,17 @@ func (d *driver) do() (string, error) {
 	// Every work package of the project is one the load created (the
 	// database is fresh): each webhook must receive each one's
 	// work_package:created, signed.
-	created, err := d.total()
+	st, created, complete, err := d.waitDrain()
 	if err != nil {
 		return "", err
 	}
-	st, complete := d.waitDrain(created)
 	drained := time.Duration(0)
 	if st.Last > loadEnd.UnixNano() {
 		drained = time.Duration(st.Last - loadEnd.UnixNano())
 	}
 	var missing int64
 	for _, n := range st.Distinct {
-		missing += created - n
+		missing += max(created-n, 0)
 	}
 	logf("  %d work packages created; %d deliveries received, %d missing, %d duplicates, %d unsigned; last one %.2f s after the load",
 		created, st.Deliveries, missing, st.Dups, st.Bad, drained.Seconds())
@@ -307,12 +306,17 @@ func (d *driver) total() (int64, error) {
 	return page.Total, err
 }
 
-// waitDrain polls the receiver until every webhook has every created work
-// package, or the drain time is over.
-func (d *driver) waitDrain(created int64) (stats, bool) {
+// waitDrain polls the receiver until every webhook has every work package
+// of the project, or the drain time is over. The number of work packages is
+// read again whenever the receiver has them all: creates wrk had in flight
+// when it stopped may commit after the first count.
+func (d *driver) waitDrain() (st stats, created int64, complete bool, err error) {
 	end := time.Now().Add(d.drain)
+	if created, err = d.total(); err != nil {
+		return st, 0, false, err
+	}
 	for {
-		var st stats
+		st = stats{}
 		if err := d.get(d.recvURL+"/stats", &st); err != nil {
 			logf("  receiver: %v", err)
 		}
@@ -320,8 +324,19 @@ func (d *driver) waitDrain(created int64) (stats, bool) {
 		for _, n := range st.Distinct {
 			done = done && n >= created
 		}
-		if done || time.Now().After(end) {
-			return st, done
+		if done {
+			now, err := d.total()
+			if err != nil {
+				return st, created, false, err
+			}
+			if now == created {
+				return st, created, true, nil
+			}
+			created = now
+			continue
+		}
+		if time.Now().After(end) {
+			return st, created, false, nil
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
