@@ -126,7 +126,8 @@ const handBack = 500 * time.Millisecond
 
 // New builds a dispatcher; now is injected so that tests need not sleep.
 func New(ctx context.Context, st *store.Store, cfg Config, now func() time.Time, log *slog.Logger) (*Dispatcher, error) {
-	if err := st.PrepareWrites(ctx, acquireSQL, insertAttemptSQL, finishSQL, failingSQL, recoveredSQL, autoDisableSQL); err != nil {
+	if err := st.PrepareWrites(ctx, append([]string{acquireSQL, insertAttemptSQL, finishSQL, failingSQL, recoveredSQL, autoDisableSQL},
+		recorderStatements(st.JSONIDs())...)...); err != nil {
 		return nil, err
 	}
 	guard := Guard{Allow: cfg.Allow}

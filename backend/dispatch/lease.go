@@ -34,11 +34,14 @@ const (
 	pgAcquireSQL = `INSERT INTO dispatch_leases (webhook_id, owner, until) SELECT id, CAST(?2 AS TEXT), CAST(?3 AS TIMESTAMPTZ) FROM webhooks WHERE id = ?1
 		ON CONFLICT (webhook_id) DO UPDATE SET owner = excluded.owner, until = excluded.until
 		WHERE dispatch_leases.owner = excluded.owner OR dispatch_leases.until < ?4`
-	// dueSQL reads a webhook's oldest due deliveries. The LIMIT is a
-	// constant: SQLite re-prepares a statement with a bound LIMIT on every
-	// run.
+	// dueSQL reads a webhook's oldest due deliveries but those it holds
+	// already (queued or in flight: ?3, their ids, see dueSQLFor), which
+	// would otherwise come back on every read until their outcomes are
+	// recorded. The LIMIT is a constant: SQLite re-prepares a statement
+	// with a bound LIMIT on every run.
 	dueSQL = `SELECT id, webhook_id, coalesce(event_id, 0), event_name, attempts, test FROM deliveries
 		WHERE webhook_id = ?1 AND status = 'pending' AND next_attempt_at <= ?2 AND NOT test
+		AND id NOT IN (HELD)
 		ORDER BY next_attempt_at, id LIMIT 256`
 	// orderedDueSQL is dueSQL for an ordered webhook: it leaves out a
 	// delivery while an earlier one of the same resource is pending (due,
@@ -56,6 +59,7 @@ const (
 		AND (d.resource_id IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries p
 			WHERE p.webhook_id = ?1 AND p.resource_key = d.resource_key AND p.resource_id = d.resource_id
 			AND p.status = 'pending' AND p.resource_id IS NOT NULL AND p.event_id < d.event_id))
+		AND d.id NOT IN (HELD)
 		ORDER BY d.next_attempt_at, d.id LIMIT 256`
 )
 
@@ -135,7 +139,7 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 	type want struct {
 		id      int64
 		room    int
-		held    map[int64]bool
+		held    idSet
 		ordered bool
 	}
 	var wants []want
@@ -145,9 +149,9 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 		// nothing queued: reading costs the same for one delivery or many.
 		room := d.cfg.PerWebhook + d.cfg.Ahead - len(l.held)
 		if room > 0 && (room >= d.cfg.PerWebhook || len(l.queue) == 0) && now.Before(l.until) && !d.closing {
-			held := make(map[int64]bool, len(l.held))
+			held := make(idSet, len(l.held))
 			for k := range l.held {
-				held[k] = true
+				held.add(k)
 			}
 			wants = append(wants, want{id, room, held, l.ordered})
 		}
@@ -156,11 +160,11 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 	var due []dueRow
 	at := store.Timestamp(now)
 	for _, w := range wants {
-		query := dueSQL
+		query := d.sql.due
 		if w.ordered {
-			query = orderedDueSQL
+			query = d.sql.orderedDue
 		}
-		r, err := d.st.ReadQuery(ctx, query, w.id, at)
+		r, err := d.st.ReadQuery(ctx, query, w.id, at, w.held.json())
 		if err != nil {
 			return 0, err
 		}
@@ -171,7 +175,7 @@ func (d *Dispatcher) DispatchDue(ctx context.Context) (int, error) {
 				r.Close()
 				return 0, err
 			}
-			if !w.held[c.ID] {
+			if _, ok := w.held[c.ID]; !ok {
 				due = append(due, c)
 				n++
 			}

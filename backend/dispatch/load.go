@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -74,12 +75,21 @@ func samplesByIDSQL(ids string) string {
 // database.
 type dialectSQL struct {
 	webhooksByID, eventsByID, samplesByID string
+	due, orderedDue                       string
+	finishSuccesses                       string
 	acquire                               string
+}
+
+// dueSQLFor is query (dueSQL or orderedDueSQL) with ids, the store's
+// subquery of a JSON array of ids, as its third argument.
+func dueSQLFor(query, ids string) string {
+	return strings.Replace(query, "HELD", strings.Replace(ids, "?", "?3", 1), 1)
 }
 
 func newDialectSQL(st *store.Store) dialectSQL {
 	ids := st.JSONIDs()
-	q := dialectSQL{webhooksByID: webhooksByIDSQL(ids), eventsByID: eventsByIDSQL(ids), samplesByID: samplesByIDSQL(ids), acquire: acquireSQL}
+	q := dialectSQL{webhooksByID: webhooksByIDSQL(ids), eventsByID: eventsByIDSQL(ids), samplesByID: samplesByIDSQL(ids),
+		due: dueSQLFor(dueSQL, ids), orderedDue: dueSQLFor(orderedDueSQL, ids), finishSuccesses: finishSuccessesSQL(ids), acquire: acquireSQL}
 	if st.Postgres() {
 		q.acquire = pgAcquireSQL
 	}

@@ -22,9 +22,8 @@ import (
 // retry, a test, a webhook whose health must move) is written alone by
 // record, as before.
 
-// recordBatch bounds the attempts of one batch: 15 values each keeps the
-// statement far below the bound parameters SQLite and PostgreSQL accept.
-const recordBatch = 128
+// recordBatch bounds the attempts of one batch.
+const recordBatch = 256
 
 // success is one successful attempt waiting for its batch.
 type success struct {
@@ -91,43 +90,65 @@ func (d *Dispatcher) writeSuccesses(ctx context.Context, batch []*success) {
 	}
 }
 
-// insertSuccesses runs the batch's two statements in tx and sets each
-// attempt's id.
+// The batch's attempts are inserted rowsPerInsert at a time: a multi-row
+// INSERT saves the per-statement cost, but the SQLite driver matches each
+// bound parameter against every argument (its time grows with the square of
+// their number), so a statement of a few rows is cheapest. Each size is a
+// statement of its own, prepared once. The deliveries are updated by one
+// statement whose ids travel as one JSON array.
+const rowsPerInsert = 8
+
+// insertAttemptsSQL is the INSERT of n attempts, returning their ids.
+func insertAttemptsSQL(n int) string {
+	return strings.TrimSuffix(insertAttemptSQL, "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)") +
+		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", n), ", ") + " RETURNING id, delivery_id"
+}
+
+// finishSuccessesSQL marks the deliveries of a JSON array of ids succeeded.
+func finishSuccessesSQL(ids string) string {
+	return `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, updated_at = ?1
+		WHERE id IN (` + strings.Replace(ids, "?", "?2", 1) + `)`
+}
+
+// recorderStatements are the statements writeSuccesses prepares.
+func recorderStatements(ids string) []string {
+	out := []string{finishSuccessesSQL(ids)}
+	for n := 1; n <= rowsPerInsert; n++ {
+		out = append(out, insertAttemptsSQL(n))
+	}
+	return out
+}
+
+// insertSuccesses runs the batch's statements in tx and sets each attempt's
+// id.
 func (d *Dispatcher) insertSuccesses(ctx context.Context, tx bun.Tx, batch []*success, byDelivery map[int64]*Attempt) error {
-	var q strings.Builder
-	q.WriteString(`INSERT INTO delivery_attempts (delivery_id, webhook_id, attempt, event_name, url, request_headers, request_body,
-		response_code, response_headers, response_body, error, duration_ms, next_retry_at, test, created_at) VALUES `)
-	args := make([]any, 0, 15*len(batch))
-	ids := make([]any, 0, len(batch))
-	for i, s := range batch {
-		if i > 0 {
-			q.WriteString(", ")
+	ids := newIDSet()
+	for start := 0; start < len(batch); start += rowsPerInsert {
+		chunk := batch[start:min(start+rowsPerInsert, len(batch))]
+		args := make([]any, 0, 15*len(chunk))
+		for _, s := range chunk {
+			args = append(args, attemptArgs(s.a, "")...)
+			ids.add(s.a.DeliveryID)
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, attemptArgs(s.a, "")...)
-		ids = append(ids, s.a.DeliveryID)
-	}
-	q.WriteString(" RETURNING id, delivery_id")
-	rows, err := d.st.TxQuery(ctx, tx, q.String(), args...)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var id, delivery int64
-		if err := rows.Scan(&id, &delivery); err != nil {
-			rows.Close()
+		res, err := d.st.TxQuery(ctx, tx, insertAttemptsSQL(len(chunk)), args...)
+		if err != nil {
 			return err
 		}
-		if a := byDelivery[delivery]; a != nil {
-			a.ID = id
+		for res.Next() {
+			var id, delivery int64
+			if err := res.Scan(&id, &delivery); err != nil {
+				res.Close()
+				return err
+			}
+			if a := byDelivery[delivery]; a != nil {
+				a.ID = id
+			}
+		}
+		if err := res.Close(); err != nil {
+			return err
 		}
 	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	finish := `UPDATE deliveries SET status = 'succeeded', attempts = attempts + 1, updated_at = ? WHERE id IN (?` +
-		strings.Repeat(", ?", len(ids)-1) + ")"
-	_, err = d.st.TxExec(ctx, tx, finish, append([]any{store.Timestamp(d.now())}, ids...)...)
+	_, err := d.st.TxExec(ctx, tx, d.sql.finishSuccesses, store.Timestamp(d.now()), ids.json())
 	return err
 }
 
