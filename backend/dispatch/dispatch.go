@@ -21,6 +21,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hookpost/hookpost/backend/domain"
+	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/live"
 	"github.com/hookpost/hookpost/backend/outbox"
 	"github.com/hookpost/hookpost/backend/store"
@@ -96,9 +97,8 @@ type Dispatcher struct {
 	closing   bool
 	wg        sync.WaitGroup // one per queued delivery until its outcome is recorded
 
-	metrics  metrics
-	bodies   bodyCache
-	recorder recorder // successes being written together
+	metrics metrics
+	bodies  bodyCache
 
 	// stop ends the attempts in flight when a shutdown's grace is over.
 	stopCtx context.Context
@@ -126,8 +126,7 @@ const handBack = 500 * time.Millisecond
 
 // New builds a dispatcher; now is injected so that tests need not sleep.
 func New(ctx context.Context, st *store.Store, cfg Config, now func() time.Time, log *slog.Logger) (*Dispatcher, error) {
-	if err := st.PrepareWrites(ctx, append([]string{acquireSQL, insertAttemptSQL, finishSQL, failingSQL, recoveredSQL, autoDisableSQL},
-		recorderStatements(st.JSONIDs())...)...); err != nil {
+	if err := st.PrepareWrites(ctx, acquireSQL, insertAttemptSQL, finishSQL, failingSQL, recoveredSQL, autoDisableSQL); err != nil {
 		return nil, err
 	}
 	guard := Guard{Allow: cfg.Allow}
@@ -406,26 +405,19 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 // record logs the attempt and moves its delivery on, in one transaction
 // (which it shares with other writes: see store.Write). A failure may
 // disable the webhook (410, or failing for DisableAfter when h, the
-// webhook's health, is given); it reports whether it did. A success that
-// moves nothing else is written in a batch (see recorder.go).
+// webhook's health, is given); it reports whether it did.
 func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok bool, msg *message, h *health) (bool, error) {
-	if batchable(a, ok, msg, h) {
-		return false, d.recordSuccess(ctx, a)
-	}
-	body := "" // Attempts rebuilds the body of an event delivery from the event
-	if !msg.fromEvent {
-		body = string(msg.body)
-	}
-	return d.recordAlone(ctx, a, status, ok, body, h)
-}
-
-// recordAlone is record in a transaction of the attempt's own.
-func (d *Dispatcher) recordAlone(ctx context.Context, a *Attempt, status string, ok bool, body string, h *health) (bool, error) {
+	reqHeaders, _ := hal.Marshal(a.RequestHeaders)
+	resHeaders, _ := hal.Marshal(a.ResponseHeaders)
 	var next any
 	if a.NextRetryAt != nil {
 		next = store.Timestamp(*a.NextRetryAt)
 	}
-	updated := store.Timestamp(d.now())
+	created, updated := store.Timestamp(a.CreatedAt), store.Timestamp(d.now())
+	body := "" // Attempts rebuilds the body of an event delivery from the event
+	if !msg.fromEvent {
+		body = string(msg.body)
+	}
 	disabled := false
 	var moveHealth func(context.Context, bun.Tx) error
 	if h != nil && a.ResponseCode != http.StatusGone {
@@ -434,7 +426,9 @@ func (d *Dispatcher) recordAlone(ctx context.Context, a *Attempt, status string,
 	err := d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		disabled = false
 		var err error
-		a.ID, err = d.st.TxInsert(ctx, tx, insertAttemptSQL, attemptArgs(a, body)...)
+		a.ID, err = d.st.TxInsert(ctx, tx, insertAttemptSQL, a.DeliveryID, a.WebhookID, a.Attempt, a.EventName, a.URL,
+			string(reqHeaders), body, a.ResponseCode, string(resHeaders), a.ResponseBody, a.Error, a.DurationMS,
+			next, a.Test, created)
 		if err != nil {
 			return err
 		}

@@ -78,14 +78,6 @@ func (h *health) decide(ok bool, at time.Time, disableAfter time.Duration) (heal
 	}
 }
 
-// healthy reports whether the webhook is known not to be failing: a
-// success then moves nothing (decide would answer stepNone).
-func (h *health) healthy() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	return h.known && h.since.IsZero()
-}
-
 // failingSince is when the current failure run began (zero: not failing, or
 // not known yet).
 func (h *health) failingSince() time.Time {

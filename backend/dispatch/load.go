@@ -76,7 +76,6 @@ func samplesByIDSQL(ids string) string {
 type dialectSQL struct {
 	webhooksByID, eventsByID, samplesByID string
 	due, orderedDue                       string
-	finishSuccesses                       string
 	acquire                               string
 }
 
@@ -89,7 +88,7 @@ func dueSQLFor(query, ids string) string {
 func newDialectSQL(st *store.Store) dialectSQL {
 	ids := st.JSONIDs()
 	q := dialectSQL{webhooksByID: webhooksByIDSQL(ids), eventsByID: eventsByIDSQL(ids), samplesByID: samplesByIDSQL(ids),
-		due: dueSQLFor(dueSQL, ids), orderedDue: dueSQLFor(orderedDueSQL, ids), finishSuccesses: finishSuccessesSQL(ids), acquire: acquireSQL}
+		due: dueSQLFor(dueSQL, ids), orderedDue: dueSQLFor(orderedDueSQL, ids), acquire: acquireSQL}
 	if st.Postgres() {
 		q.acquire = pgAcquireSQL
 	}
