@@ -4,6 +4,7 @@
 package hal
 
 import (
+	"bytes"
 	"strconv"
 	"time"
 
@@ -44,8 +45,11 @@ func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 // "?offset=1&pageSize=20" and HTML reads "<p>", as OpenProject's do. The API
 // responses and the webhook payloads are both encoded with it.
 func Marshal(v any) ([]byte, error) {
-	// The encoder's own pooled buffer, copied out at its exact length: an
-	// Encoder writing into a fresh bytes.Buffer grew it from empty for every
-	// representation (8 KiB for a work package).
-	return gojson.MarshalWithOption(v, gojson.DisableHTMLEscape())
+	var buf bytes.Buffer
+	enc := gojson.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
