@@ -154,13 +154,13 @@ func (l *largePages) record(uri string, size int) {
 }
 
 // invalidateOnRemoteWrites drops the cached responses (and the tracker's
-// cached totals) when another process sharing the database wrote to the
-// tracker: such a write records an outbox event, so the newest event id
-// moves, or bumps the tracker counter. The settings' own counter is part of
-// the cache version already.
+// cached totals and page index) when another process sharing the database
+// wrote to the tracker: such a write records an outbox event, so the newest
+// event id moves past this process's own events, or bumps the tracker
+// counter. The settings' own counter is part of the cache version already.
 func (s *server) invalidateOnRemoteWrites() {
 	s.Settings.OnChange(func(prev, cur settings.Changes) {
-		if cur.Events != prev.Events || cur.Tracker != prev.Tracker {
+		if cur.Tracker != prev.Tracker || s.Tracker.WrittenElsewhere(prev.Events, cur.Events) {
 			s.Tracker.Invalidate()
 		}
 	})

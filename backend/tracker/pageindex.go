@@ -547,6 +547,18 @@ func (x *pageIndex) invalidate() {
 
 // page answers a page from the index; ok is false when the SQL path must.
 // It starts a build when there is none.
+// ready reports whether the index answers pages now (page may still find
+// it stale by the time it is asked), and starts its build as page does.
+func (x *pageIndex) ready(s *Service) bool {
+	x.mu.RLock()
+	state, off := x.state, x.off
+	x.mu.RUnlock()
+	if state == indexNone && !off {
+		x.startBuild(s, true)
+	}
+	return state == indexReady && !off
+}
+
 func (x *pageIndex) page(s *Service, f *pageFilter, srt pageSort, offset, size int) (ids []int64, total int, ok bool) {
 	x.mu.RLock()
 	state, off := x.state, x.off
@@ -617,6 +629,18 @@ func (x *pageIndex) build(s *Service, epoch int64) {
 	if buildHook != nil {
 		buildHook(true)
 	}
+	// The orders are built before the lock is taken: sorting a million
+	// entries takes half a second, and the writer's commit hooks wait for
+	// the lock.
+	byID, byUpd := pageOrder{}, pageOrder{byUpdated: true}
+	if err == nil && len(rows) <= maxIndexed {
+		entries := make([]pageEntry, len(rows))
+		for i, r := range rows {
+			entries[i] = pageEntry{id: r.ID, updated: r.UpdatedAt.UnixMicro(), project: r.ProjectID, status: r.StatusID}
+		}
+		byID.build(entries)
+		byUpd.build(slices.Clone(entries))
+	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	if x.state != indexBuilding || x.epoch != epoch {
@@ -633,14 +657,8 @@ func (x *pageIndex) build(s *Service, epoch int64) {
 		x.dropLocked(indexTooBig)
 		return
 	}
-	entries := make([]pageEntry, len(rows))
-	for i, r := range rows {
-		entries[i] = pageEntry{id: r.ID, updated: r.UpdatedAt.UnixMicro(), project: r.ProjectID, status: r.StatusID}
-	}
-	rows = nil
-	x.size = len(entries)
-	x.byID.build(entries)
-	x.byUpd.build(slices.Clone(entries))
+	x.size = len(rows)
+	x.byID, x.byUpd = byID, byUpd
 	x.state = indexReady
 	for _, c := range x.replay {
 		x.applyLocked(c)

@@ -40,6 +40,7 @@ func (c *stepClock) add(d time.Duration) {
 // on the same database standing for another process.
 type pageWorld struct {
 	svc, other    *tracker.Service
+	set           *settings.Service // svc's, for the coherence watcher
 	admin, member auth.User
 	clock         *stepClock
 	rnd           *rand.Rand
@@ -70,6 +71,7 @@ func newPageWorld(t *testing.T, seed uint64) *pageWorld {
 	if w.member, err = a.CreateUser(ctx, auth.NewUser{Login: "jane", Password: "correct horse battery", FirstName: "Jane", LastName: "Doe"}); err != nil {
 		t.Fatal(err)
 	}
+	w.set = set
 	if w.svc, err = tracker.New(ctx, tracker.Deps{Store: st, Settings: set, Now: clock.Now, Payloads: hal.EventPayloads}); err != nil {
 		t.Fatal(err)
 	}
@@ -396,4 +398,54 @@ func TestPageIndexInvalidatedWhileBuilding(t *testing.T) {
 	}
 	restore()
 	w.compare(t, "the next build", 30)
+}
+
+// The coherence watcher invalidates the page index for writes of other
+// processes only: after this process's own writes the index stays ready,
+// and a write of another process makes it stale. The watcher is wired as
+// the HTTP server wires it (invalidateOnRemoteWrites).
+func TestPageIndexStaysReadyAfterOwnWrites(t *testing.T) {
+	w := newPageWorld(t, 7)
+	ctx := context.Background()
+	if storetest.Postgres() {
+		// Events reach the watcher there as notifications (not through
+		// Poll), and sequence values do not follow the commit order: every
+		// move counts as another process's.
+		if !w.svc.WrittenElsewhere(1, 2) {
+			t.Fatal("on PostgreSQL a move of the events was taken for this process's own")
+		}
+		return
+	}
+	w.set.OnChange(func(prev, cur settings.Changes) {
+		if cur.Tracker != prev.Tracker || w.svc.WrittenElsewhere(prev.Events, cur.Events) {
+			w.svc.Invalidate()
+		}
+	})
+	poll := func() {
+		t.Helper()
+		if err := w.set.Poll(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	poll()
+	if !tracker.BuildPageIndex(ctx, w.svc) {
+		t.Fatal("the index was not built")
+	}
+	for range 5 {
+		w.create(t, w.svc)
+	}
+	if _, ok := w.wp(t); ok {
+		w.update(t, w.svc)
+	}
+	poll()
+	if !tracker.PageIndexReady(w.svc) {
+		t.Fatal("the index went stale after this process's own writes")
+	}
+	w.create(t, w.svc)
+	w.create(t, w.other) // another process
+	w.create(t, w.svc)
+	poll()
+	if tracker.PageIndexReady(w.svc) {
+		t.Fatal("the index stayed ready after another process's write")
+	}
 }

@@ -172,6 +172,9 @@ func (s *Service) indexPage(ctx context.Context, viewer auth.User, projectID int
 		f.projects = intersect(f.projects, map[int64]bool{projectID: true})
 	}
 	if !viewer.Admin {
+		if !s.pages.ready(s) {
+			return nil, 0, false, nil // no query for an index that will not answer (page starts its build)
+		}
 		// visibleProjects: the public projects.
 		var public []int64
 		if err := s.st.ReadScan(ctx, s.st.Read.NewSelect().Table("projects").Column("id").Where("public"), &public); err != nil {

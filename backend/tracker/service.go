@@ -75,6 +75,7 @@ type Service struct {
 	pages *pageIndex
 	// projects are the project rows pages embed, until the next write.
 	projects projectCache
+	own      ownEvents // events committed here, for WrittenElsewhere
 }
 
 // New loads the statuses, types, priorities and time entry activities
@@ -221,8 +222,68 @@ func (s *Service) recordPayload(ctx context.Context, tx bun.Tx, name, key string
 	if err != nil {
 		return fmt.Errorf("render the actor of %s %d: %w", key, id, err)
 	}
-	return outbox.Record(ctx, s.st, tx, &outbox.Event{Name: name, ResourceKey: key, ResourceID: id, ProjectID: &pid,
-		ActorID: &aid, Payload: payload, Actor: actorJSON, CreatedAt: s.stamp()})
+	e := &outbox.Event{Name: name, ResourceKey: key, ResourceID: id, ProjectID: &pid,
+		ActorID: &aid, Payload: payload, Actor: actorJSON, CreatedAt: s.stamp()}
+	if err := outbox.Record(ctx, s.st, tx, e); err != nil {
+		return err
+	}
+	if !s.st.Postgres() {
+		store.AfterCommit(ctx, func() { s.own.add(e.ID) })
+	}
+	return nil
+}
+
+// ownEvents are the ids of the events this process committed that the
+// coherence watcher has not looked at yet (SQLite only, where event ids
+// follow the commit order without gaps).
+type ownEvents struct {
+	mu  sync.Mutex
+	ids []int64
+}
+
+// maxOwnEvents bounds ownEvents when nothing reads it; dropping them only
+// makes the next look count this process's events as another's.
+const maxOwnEvents = 1 << 16
+
+func (o *ownEvents) add(id int64) {
+	o.mu.Lock()
+	if len(o.ids) >= maxOwnEvents {
+		o.ids = o.ids[:0]
+	}
+	o.ids = append(o.ids, id)
+	o.mu.Unlock()
+}
+
+// WrittenElsewhere reports whether the events recorded after the newest
+// event id was prev and up to cur (two reads of the coherence watcher,
+// settings.Changes.Events) include one this process did not commit: a
+// write of another process, after which Invalidate must run. This
+// process's own writes are in its caches already: invalidating for them
+// would leave the page index stale a quarter of a second after every
+// write. On PostgreSQL, where sequence values do not follow the commit
+// order, it reports every move.
+func (s *Service) WrittenElsewhere(prev, cur int64) bool {
+	if cur == prev {
+		return false
+	}
+	if s.st.Postgres() || cur < prev {
+		return true
+	}
+	o := &s.own
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	mine := int64(0)
+	keep := o.ids[:0]
+	for _, id := range o.ids {
+		switch {
+		case id > prev && id <= cur:
+			mine++
+		case id > cur:
+			keep = append(keep, id) // committed after the read of cur
+		}
+	}
+	o.ids = keep
+	return cur-prev != mine
 }
 
 func (s *Service) stamp() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
