@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -100,6 +102,22 @@ func (s *Service) loadParents(ctx context.Context, db bun.IDB, projects []Projec
 
 // LoadProject reads a project (with its parent) through db, without visibility checks.
 func (s *Service) LoadProject(ctx context.Context, db bun.IDB, id int64) (Project, error) {
+	cached := db == bun.IDB(s.st.Read)
+	gen := s.projectGen.Load()
+	if cached {
+		if p, ok := s.fullProjects.get(gen, id); ok {
+			return p, nil
+		}
+	}
+	p, err := s.loadProject(ctx, db, id)
+	if cached && err == nil {
+		s.fullProjects.put(gen, &s.projectGen, p)
+	}
+	return p, err
+}
+
+// loadProject is LoadProject without the cache.
+func (s *Service) loadProject(ctx context.Context, db bun.IDB, id int64) (Project, error) {
 	var ps []Project
 	if err := s.scan(ctx, db, db.NewSelect().Model(&ps).Where("id = ?", id), &ps); err != nil {
 		return Project{}, err
@@ -189,6 +207,7 @@ func (s *Service) isDescendant(ctx context.Context, db bun.IDB, candidate, ances
 
 // CreateProject adds a project (administrators only).
 func (s *Service) CreateProject(ctx context.Context, viewer auth.User, in ProjectInput) (Project, error) {
+	defer s.projectGen.Add(1)
 	if err := mayCreateProject(viewer); err != nil {
 		return Project{}, err
 	}
@@ -251,6 +270,7 @@ func applyProject(p *Project, in ProjectInput) {
 
 // UpdateProject changes a project (administrators only).
 func (s *Service) UpdateProject(ctx context.Context, viewer auth.User, id int64, in ProjectInput) (Project, error) {
+	defer s.projectGen.Add(1)
 	if _, err := s.Project(ctx, viewer, id); err != nil {
 		return Project{}, err
 	}
@@ -286,6 +306,7 @@ func (s *Service) UpdateProject(ctx context.Context, viewer auth.User, id int64,
 // DeleteProject removes a project with its work packages and time entries
 // (administrators only; not while it has subprojects).
 func (s *Service) DeleteProject(ctx context.Context, viewer auth.User, id int64) error {
+	defer s.projectGen.Add(1)
 	if _, err := s.Project(ctx, viewer, id); err != nil {
 		return err
 	}
@@ -366,4 +387,40 @@ func (s *Service) recordWorkPackagesDeleted(ctx context.Context, tx bun.Tx, proj
 		}
 		after = rows[len(rows)-1].ID
 	}
+}
+
+// fullProjectCache keeps the projects LoadProject read through the read
+// pool, with their parents, until the next project write of this process
+// or the next write of another (Service.projectGen, which Invalidate moves
+// too). Creating a work package validates its project: reading that row
+// with bun for every create cost a fourteenth of a create.
+type fullProjectCache struct {
+	mu   sync.Mutex
+	gen  int64
+	byID map[int64]Project
+}
+
+func (c *fullProjectCache) get(gen, id int64) (Project, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return Project{}, false
+	}
+	p, ok := c.byID[id]
+	return p, ok
+}
+
+// put keeps p, read under gen, unless a project write came since (a row
+// read before a write's commit must not outlive it: the write moves the
+// generation after its commit, before it answers).
+func (c *fullProjectCache) put(gen int64, current *atomic.Int64, p Project) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if current.Load() != gen {
+		return
+	}
+	if c.gen != gen || c.byID == nil || len(c.byID) >= maxCachedProjects {
+		c.gen, c.byID = gen, map[int64]Project{}
+	}
+	c.byID[p.ID] = p
 }

@@ -76,6 +76,10 @@ type Service struct {
 	// projects are the project rows pages embed, until the next write.
 	projects projectCache
 	own      ownEvents // events committed here, for WrittenElsewhere
+	// projectGen moves with every project write of this process (after its
+	// commit) and with Invalidate; fullProjects is kept until it moves.
+	projectGen   atomic.Int64
+	fullProjects fullProjectCache
 }
 
 // New loads the statuses, types, priorities and time entry activities
@@ -153,6 +157,7 @@ func (s *Service) Generation() int64 { return s.generation.Load() }
 // be rebuilt on a later list.
 func (s *Service) Invalidate() {
 	s.generation.Add(1)
+	s.projectGen.Add(1)
 	s.pages.invalidate()
 }
 
