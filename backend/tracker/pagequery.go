@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/uptrace/bun"
 
@@ -241,44 +240,30 @@ func (s *Service) noteProjectDeleted(ctx context.Context, id int64) {
 	store.AfterCommit(ctx, func() { s.pages.apply(c) })
 }
 
-// projectCache keeps project rows read through the read pool until the next
-// write (Service.generation, which Invalidate moves too for other processes'
-// writes): a page of work packages embeds its projects, and reading the same
-// few rows for every page cost a query in four.
-type projectCache struct {
-	mu   sync.Mutex
-	gen  int64
-	byID map[int64]Project
-}
-
-// maxCachedProjects bounds the cache; a full cache starts over.
+// maxCachedProjects bounds each project cache; a full cache starts over.
 const maxCachedProjects = 4096
 
 // projectsByID reads the projects ids name, through db; on the read pool
-// from the cache where it can.
+// from s.projects where it can (a page of work packages embeds its
+// projects, and reading the same few rows for every page cost a query in
+// four).
 func (s *Service) projectsByID(ctx context.Context, db bun.IDB, ids []int64) (map[int64]Project, error) {
 	out := make(map[int64]Project, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
 	cached := db == bun.IDB(s.st.Read)
-	gen := s.generation.Load()
+	gen := s.projectGen.Load()
 	missing := ids
 	if cached {
 		missing = nil
-		c := &s.projects
-		c.mu.Lock()
-		if c.gen != gen {
-			c.gen, c.byID = gen, nil
-		}
 		for _, id := range ids {
-			if p, ok := c.byID[id]; ok {
+			if p, ok := s.projects.get(gen, id); ok {
 				out[id] = p
 			} else {
 				missing = append(missing, id)
 			}
 		}
-		c.mu.Unlock()
 	}
 	if len(missing) == 0 {
 		return out, nil
@@ -289,21 +274,9 @@ func (s *Service) projectsByID(ctx context.Context, db bun.IDB, ids []int64) (ma
 	}
 	for _, p := range ps {
 		out[p.ID] = p
-	}
-	if cached {
-		c := &s.projects
-		c.mu.Lock()
-		// Kept only if no write came since gen was read: rows read before
-		// a write's commit must not outlive it.
-		if c.gen == gen && s.generation.Load() == gen {
-			if c.byID == nil || len(c.byID) >= maxCachedProjects {
-				c.byID = map[int64]Project{}
-			}
-			for _, p := range ps {
-				c.byID[p.ID] = p
-			}
+		if cached {
+			s.projects.put(gen, &s.projectGen, p)
 		}
-		c.mu.Unlock()
 	}
 	return out, nil
 }

@@ -389,18 +389,16 @@ func (s *Service) recordWorkPackagesDeleted(ctx context.Context, tx bun.Tx, proj
 	}
 }
 
-// fullProjectCache keeps the projects LoadProject read through the read
-// pool, with their parents, until the next project write of this process
-// or the next write of another (Service.projectGen, which Invalidate moves
-// too). Creating a work package validates its project: reading that row
-// with bun for every create cost a fourteenth of a create.
-type fullProjectCache struct {
+// projectCache keeps project rows read through the read pool until the
+// next project write of this process or the next write of another
+// (Service.projectGen, which Invalidate moves too).
+type projectCache struct {
 	mu   sync.Mutex
 	gen  int64
 	byID map[int64]Project
 }
 
-func (c *fullProjectCache) get(gen, id int64) (Project, bool) {
+func (c *projectCache) get(gen, id int64) (Project, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.gen != gen {
@@ -413,7 +411,7 @@ func (c *fullProjectCache) get(gen, id int64) (Project, bool) {
 // put keeps p, read under gen, unless a project write came since (a row
 // read before a write's commit must not outlive it: the write moves the
 // generation after its commit, before it answers).
-func (c *fullProjectCache) put(gen int64, current *atomic.Int64, p Project) {
+func (c *projectCache) put(gen int64, current *atomic.Int64, p Project) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if current.Load() != gen {

@@ -74,12 +74,15 @@ type Service struct {
 	// their offset (pageindex.go).
 	pages *pageIndex
 	// projects are the project rows pages embed, until the next write.
-	projects projectCache
-	own      ownEvents // events committed here, for WrittenElsewhere
+	own ownEvents // events committed here, for WrittenElsewhere
 	// projectGen moves with every project write of this process (after its
-	// commit) and with Invalidate; fullProjects is kept until it moves.
+	// commit) and with Invalidate; the project caches are kept until it
+	// moves: projects holds rows (pages embed them), fullProjects rows with
+	// their parents (LoadProject: creating a work package validates its
+	// project, and reading it with bun cost a fourteenth of a create).
 	projectGen   atomic.Int64
-	fullProjects fullProjectCache
+	projects     projectCache
+	fullProjects projectCache
 }
 
 // New loads the statuses, types, priorities and time entry activities
