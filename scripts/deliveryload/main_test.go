@@ -1,6 +1,12 @@
 package main
 
-import "testing"
+import (
+	"crypto/hmac"
+	"crypto/sha1"
+	"encoding/hex"
+	"strings"
+	"testing"
+)
 
 func TestPercentileNearestRank(t *testing.T) {
 	v := []float64{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}
@@ -60,5 +66,27 @@ func TestPeek(t *testing.T) {
 	action, id, at = peek(body)
 	if action != "work_package:created" || id != 42 || at != 1796153588123 {
 		t.Errorf("fallback: got %q %d %d", action, id, at)
+	}
+}
+
+func TestSigned(t *testing.T) {
+	r := &receiver{secret: []byte("s3cret")}
+	r.mac.New = func() any { return hmac.New(sha1.New, r.secret) }
+	body := []byte(`{"action":"work_package:created"}`)
+	m := hmac.New(sha1.New, r.secret)
+	m.Write(body)
+	good := "sha1=" + hex.EncodeToString(m.Sum(nil))
+	for i := 0; i < 2; i++ { // the second check reuses the pooled, reset MAC
+		if !r.signed(body, []byte(good)) {
+			t.Fatalf("check %d: a valid signature was refused", i)
+		}
+	}
+	for _, bad := range []string{"", good[5:], "sha1=" + strings.Repeat("0", 40), good + "00", "sha256=" + good[5:]} {
+		if r.signed(body, []byte(bad)) {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+	if r.signed(append(body, ' '), []byte(good)) {
+		t.Error("a changed body was accepted")
 	}
 }
