@@ -1,6 +1,7 @@
 package tracker
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -79,12 +80,15 @@ func filterValues(raw json.RawMessage) ([]string, bool) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return nil, true
 	}
-	var list []any
-	if err := json.Unmarshal(raw, &list); err != nil {
-		var one any
-		if err := json.Unmarshal(raw, &one); err != nil {
-			return nil, false
-		}
+	// Numbers keep their text: an id above 2^53 would change as a float64.
+	var one any
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	if err := dec.Decode(&one); err != nil || dec.More() {
+		return nil, false
+	}
+	list, isList := one.([]any)
+	if !isList {
 		list = []any{one}
 	}
 	out := make([]string, len(list))
@@ -92,8 +96,12 @@ func filterValues(raw json.RawMessage) ([]string, bool) {
 		switch x := v.(type) {
 		case string:
 			out[i] = x
-		case float64:
-			out[i] = strconv.FormatFloat(x, 'f', -1, 64)
+		case json.Number:
+			out[i] = x.String()
+			if _, err := strconv.ParseInt(out[i], 10, 64); err != nil { // 1.0, 1e2: as before
+				f, _ := x.Float64()
+				out[i] = strconv.FormatFloat(f, 'f', -1, 64)
+			}
 		case bool:
 			out[i] = strconv.FormatBool(x)
 		default:
