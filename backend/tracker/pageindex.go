@@ -246,34 +246,40 @@ func (f *pageFilter) match(e pageEntry) bool {
 	return f.statuses[e.status]
 }
 
-// count is the number of b's entries that f matches.
+// count is the number of b's entries that f matches. Each sum goes over the
+// smaller side: the filter's ids, or the ids the block counts (a viewer's
+// thousands of public projects against the few hundred a block holds).
 func (f *pageFilter) count(b *pageBlock) int {
 	if f.projects == nil {
 		n := 0
 		if f.statuses == nil {
-			n = len(b.entries)
-			for p := range f.notProjects {
-				n -= b.byProject[p]
-			}
-			return n
+			return len(b.entries) - f.sumProjects(b, f.notProjects)
 		}
 		for s := range f.statuses {
 			n += b.byStatus[s]
 		}
-		for p := range f.notProjects {
-			for s := range f.statuses {
-				n -= b.byPair[projectStatus{p, s}]
+		if len(f.notProjects) == 0 {
+			return n
+		}
+		if len(f.notProjects)*len(f.statuses) <= len(b.byPair) {
+			for p := range f.notProjects {
+				for s := range f.statuses {
+					n -= b.byPair[projectStatus{p, s}]
+				}
+			}
+			return n
+		}
+		for k, c := range b.byPair {
+			if f.notProjects[k.project] && f.hasStatus(k.status) {
+				n -= c
 			}
 		}
 		return n
 	}
-	n := 0
 	if f.statuses == nil {
-		for p := range f.projects {
-			n += b.byProject[p]
-		}
-		return n
+		return f.sumProjects(b, f.projects)
 	}
+	n := 0
 	if len(f.projects)*len(f.statuses) <= len(b.byPair) {
 		for p := range f.projects {
 			for s := range f.statuses {
@@ -283,11 +289,42 @@ func (f *pageFilter) count(b *pageBlock) int {
 		return n
 	}
 	for k, c := range b.byPair {
-		if f.projects[k.project] && f.statuses[k.status] {
+		if f.hasProject(k.project) && f.hasStatus(k.status) {
 			n += c
 		}
 	}
 	return n
+}
+
+// sumProjects is how many of b's entries belong to the projects of set.
+func (f *pageFilter) sumProjects(b *pageBlock, set map[int64]bool) int {
+	n := 0
+	if len(set) <= len(b.byProject) {
+		for p := range set {
+			n += b.byProject[p]
+		}
+		return n
+	}
+	for p, c := range b.byProject {
+		if set[p] {
+			n += c
+		}
+	}
+	return n
+}
+
+func (f *pageFilter) hasProject(id int64) bool {
+	if f.projectBits != nil {
+		return inBits(f.projectBits, id)
+	}
+	return f.projects[id]
+}
+
+func (f *pageFilter) hasStatus(id int64) bool {
+	if f.statusBits != nil {
+		return inBits(f.statusBits, id)
+	}
+	return f.statuses[id]
 }
 
 // pageSort is an order the index answers: by id, or by updated_at then id,
