@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -65,7 +66,13 @@ type pageBlock struct {
 	byStatus  map[int64]int
 	byProject map[int64]int
 	byPair    map[projectStatus]int
+	// stamp names this state of the block: it is new whenever the entries
+	// change, so a count kept under it (countMemos) stays true.
+	stamp uint64
 }
+
+// stamps numbers the blocks' states across the process.
+var stamps atomic.Uint64
 
 func newBlock(entries []pageEntry) *pageBlock {
 	b := &pageBlock{entries: entries, byStatus: map[int64]int{}, byProject: map[int64]int{}, byPair: map[projectStatus]int{}}
@@ -76,6 +83,7 @@ func newBlock(entries []pageEntry) *pageBlock {
 }
 
 func (b *pageBlock) add(e pageEntry, d int) {
+	b.stamp = stamps.Add(1)
 	if b.byStatus[e.status] += d; b.byStatus[e.status] == 0 {
 		delete(b.byStatus, e.status)
 	}
@@ -336,14 +344,14 @@ type pageSort struct {
 }
 
 // page returns the ids of the size entries f matches from position offset
-// (0-based) in order srt, and how many f matches.
-func (o *pageOrder) page(f *pageFilter, srt pageSort, offset, size int) ([]int64, int) {
+// (0-based) in order srt, and how many f matches. memo, when given, keeps
+// the block counts of filters that name many ids.
+func (o *pageOrder) page(f *pageFilter, srt pageSort, offset, size int, memo *countMemos) ([]int64, int) {
 	f.prepare()
-	counts := make([]int, len(o.blocks))
+	counts := memo.counts(o.blocks, f)
 	total := 0
-	for i, b := range o.blocks {
-		counts[i] = f.count(b)
-		total += counts[i]
+	for _, n := range counts {
+		total += n
 	}
 	if offset >= total || size <= 0 {
 		return []int64{}, total
@@ -404,6 +412,88 @@ func (o *pageOrder) page(f *pageFilter, srt pageSort, offset, size int) ([]int64
 		}
 	}
 	return out, total
+}
+
+// memoFrom is the least number of ids a filter names for countMemos to
+// keep its block counts; maxMemos is how many filters it keeps.
+const (
+	memoFrom = 64
+	maxMemos = 8
+)
+
+// countMemos keeps the block counts of the latest filters that name many
+// ids, such as a non-administrator's thousands of public projects: counting
+// those over every block for every page took 13 ms at 1,000,000 work
+// packages. Kept by block stamp, only the blocks changed since are counted
+// again. A nil *countMemos keeps nothing.
+type countMemos struct {
+	mu    sync.Mutex
+	memos []*countMemo // the most recently used first
+}
+
+type countMemo struct {
+	key    []int64        // the filter, as filterKey states it
+	counts map[uint64]int // by block stamp
+}
+
+// counts is f's count in each of blocks (f prepared).
+func (m *countMemos) counts(blocks []*pageBlock, f *pageFilter) []int {
+	counts := make([]int, len(blocks))
+	if m == nil || len(f.projects)+len(f.notProjects)+len(f.statuses) < memoFrom {
+		for i, b := range blocks {
+			counts[i] = f.count(b)
+		}
+		return counts
+	}
+	key := f.key()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var memo *countMemo
+	for i, c := range m.memos {
+		if slices.Equal(c.key, key) {
+			memo = c
+			copy(m.memos[1:i+1], m.memos[:i])
+			m.memos[0] = c
+			break
+		}
+	}
+	if memo == nil {
+		memo = &countMemo{key: key}
+		m.memos = slices.Insert(m.memos, 0, memo)
+		if len(m.memos) > maxMemos {
+			m.memos = m.memos[:maxMemos]
+		}
+	}
+	next := make(map[uint64]int, len(blocks))
+	for i, b := range blocks {
+		n, ok := memo.counts[b.stamp]
+		if !ok {
+			n = f.count(b)
+		}
+		next[b.stamp] = n
+		counts[i] = n
+	}
+	memo.counts = next
+	return counts
+}
+
+// key states f exactly, as its sorted id sets (nil, "any", apart from an
+// empty set).
+func (f *pageFilter) key() []int64 {
+	k := make([]int64, 0, 6+len(f.projects)+len(f.notProjects)+len(f.statuses))
+	for _, set := range []map[int64]bool{f.projects, f.notProjects, f.statuses} {
+		if set == nil {
+			k = append(k, -1)
+			continue
+		}
+		k = append(k, int64(len(set)))
+		start := len(k)
+		for id := range set {
+			k = append(k, id)
+		}
+		slices.Sort(k[start:])
+	}
+	return k
 }
 
 // cursor is a position on an entry that f matches.
@@ -491,7 +581,9 @@ type pageIndex struct {
 	started time.Time
 	byID    pageOrder
 	byUpd   pageOrder
-	size    int
+	// The block counts of filters that name many ids, per order.
+	memoID, memoUpd countMemos
+	size            int
 	// replay holds the changes committed while a build reads the table:
 	// they are applied on top of what it read, in order (each is a row's
 	// whole new state, so one the scan already saw changes nothing).
@@ -600,11 +692,11 @@ func (x *pageIndex) page(s *Service, f *pageFilter, srt pageSort, offset, size i
 	x.mu.RLock()
 	state, off := x.state, x.off
 	if state == indexReady && !off {
-		o := &x.byID
+		o, memo := &x.byID, &x.memoID
 		if srt.byUpdated {
-			o = &x.byUpd
+			o, memo = &x.byUpd, &x.memoUpd
 		}
-		ids, total = o.page(f, srt, offset, size)
+		ids, total = o.page(f, srt, offset, size, memo)
 		x.mu.RUnlock()
 		return ids, total, true
 	}

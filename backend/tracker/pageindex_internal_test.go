@@ -2,15 +2,17 @@ package tracker
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
 // BenchmarkPageIndexManyProjects: a page of 20 from 1,000,000 work packages
 // spread over 10,000 projects, as a viewer who sees 9,000 of them (the
 // public ones), with and without the default open-status filter, in both
-// of the index's orders. The total is summed over every block: this measures
-// what that sum costs when the filter names far more projects than a block
-// holds.
+// of the index's orders. The total is a sum over every block: "kept" pages
+// keep the block counts of the filter (countMemos, as the index does, with
+// one work package moved between pages as a write would), "counted" pages
+// count every block again.
 //
 //	CGO_ENABLED=0 go test ./backend/tracker/ -run - -bench PageIndexManyProjects
 func BenchmarkPageIndexManyProjects(b *testing.B) {
@@ -38,15 +40,26 @@ func BenchmarkPageIndexManyProjects(b *testing.B) {
 			name     string
 			statuses map[int64]bool
 		}{{"open", open}, {"all", nil}} {
-			b.Run(name+"/"+c.name, func(b *testing.B) {
-				for b.Loop() {
-					f := &pageFilter{projects: visible, statuses: c.statuses}
-					ids, total := o.page(f, pageSort{byUpdated: byUpdated, desc: true}, r.IntN(100_000), 20)
-					if len(ids) != 20 || total < 500_000 {
-						b.Fatalf("%d ids of %d", len(ids), total)
-					}
+			for _, kept := range []bool{true, false} {
+				var memo *countMemos
+				how := "counted"
+				if kept {
+					memo, how = &countMemos{}, "kept"
 				}
-			})
+				b.Run(name+"/"+c.name+"/"+how, func(b *testing.B) {
+					for b.Loop() {
+						e := entries[r.IntN(len(entries))]
+						o.remove(e)
+						e.status = 1 + r.Int64N(14)
+						o.insert(e)
+						f := &pageFilter{projects: visible, statuses: c.statuses}
+						ids, total := o.page(f, pageSort{byUpdated: byUpdated, desc: true}, r.IntN(100_000), 20, memo)
+						if len(ids) != 20 || total < 500_000 {
+							b.Fatalf("%d ids of %d", len(ids), total)
+						}
+					}
+				})
+			}
 		}
 	}
 }
@@ -94,6 +107,66 @@ func TestPageFilterCountMatchesWalk(t *testing.T) {
 		}
 		if got := f.count(b); got != want {
 			t.Fatalf("case %d: count %d, walk %d (filter %+v)", i, got, want, f)
+		}
+	}
+}
+
+// TestCountMemosFollowWrites: the kept counts of filters naming many ids
+// equal counts made afresh after every change to the blocks (inserts that
+// split blocks, removes that empty them, moves between them), with more
+// filters in turn than the memos keep.
+func TestCountMemosFollowWrites(t *testing.T) {
+	defer func(m, f int) { blockMax, buildFill = m, f }(blockMax, buildFill)
+	blockMax, buildFill = 64, 48
+	r := rand.New(rand.NewPCG(5, 6))
+	entry := func(id int64) pageEntry {
+		return pageEntry{id: id, updated: r.Int64N(1000), project: 1 + r.Int64N(500), status: 1 + r.Int64N(14)}
+	}
+	var entries []pageEntry
+	for id := int64(1); id <= 3000; id++ {
+		entries = append(entries, entry(id))
+	}
+	var filters []*pageFilter
+	for i := 0; i < maxMemos+4; i++ {
+		f := &pageFilter{projects: map[int64]bool{}}
+		if i%3 == 1 {
+			f = &pageFilter{notProjects: map[int64]bool{}}
+		}
+		for len(f.projects)+len(f.notProjects) < memoFrom+i {
+			if f.projects != nil {
+				f.projects[1+r.Int64N(500)] = true
+			} else {
+				f.notProjects[1+r.Int64N(500)] = true
+			}
+		}
+		if i%2 == 0 {
+			f.statuses = map[int64]bool{1: true, 3: true, 12: true}
+		}
+		filters = append(filters, f)
+	}
+	for _, byUpdated := range []bool{false, true} {
+		o := &pageOrder{byUpdated: byUpdated}
+		o.build(slices.Clone(entries))
+		current := slices.Clone(entries)
+		memo := &countMemos{}
+		for round := 0; round < 300; round++ {
+			for n := r.IntN(20); n > 0; n-- {
+				i := r.IntN(len(current))
+				o.remove(current[i])
+				if r.IntN(4) == 0 { // gone
+					current = slices.Delete(current, i, i+1)
+					continue
+				}
+				current[i] = entry(current[i].id)
+				o.insert(current[i])
+			}
+			f := filters[r.IntN(len(filters))]
+			f.prepare()
+			got := memo.counts(o.blocks, f)
+			want := (*countMemos)(nil).counts(o.blocks, f)
+			if !slices.Equal(got, want) {
+				t.Fatalf("order by updated %v, round %d: kept %v, counted %v", byUpdated, round, got, want)
+			}
 		}
 	}
 }
