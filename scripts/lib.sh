@@ -45,3 +45,17 @@ frontend_build() {
 build_version() {
   git describe --tags --always --dirty 2>/dev/null || echo dev
 }
+
+# wait_page_index URL TOKEN: the first lists start building the page index
+# in the background, and the SQL path answers until it is ready. URL is a
+# late page of a collection (answered in milliseconds once the index is
+# there); wait up to 20 s for it to answer that fast.
+wait_page_index() {
+  local t
+  for _ in $(seq 1 100); do
+    t=$(curl -fsS -o /dev/null -w '%{time_total}' -H "Authorization: Bearer $2" "$1")
+    awk -v t="$t" 'BEGIN {exit !(t < 0.02)}' && return 0
+    sleep 0.2
+  done
+  echo "the page index was not ready after 20 s: $1" >&2
+}

@@ -11,6 +11,10 @@
 //	latency     creates open loop at -rate (1,000/s), one webhook: receipt
 //	            minus the payload's createdAt (commit → receipt, from above)
 //	            and minus the create's response (from below)
+//	ceiling     no server: this process sends signed deliveries to the
+//	            receiver as the dispatcher does, 10 webhooks, 4 in flight
+//	            each, as fast as they go: the HTTP side's ceiling on this
+//	            machine, which the other cases share the cores with
 //
 // During the load it saves the server's CPU profile and its allocation
 // profiles before and after into -profile-dir. Progress and details go to
@@ -66,8 +70,8 @@ func main() {
 		return
 	}
 	c := caseOf(*kase)
-	if c == nil || *api == "" || *token == "" || *pid == 0 {
-		fmt.Fprintln(os.Stderr, "deliveryload: -case create|deliveries|latency, -api, -token and -pid are needed")
+	if c == nil || (c.name != "ceiling" && (*api == "" || *token == "" || *pid == 0)) {
+		fmt.Fprintln(os.Stderr, "deliveryload: -case create|deliveries|latency with -api, -token and -pid, or -case ceiling, is needed")
 		os.Exit(2)
 	}
 	if *hooks > 0 {
@@ -83,7 +87,11 @@ func main() {
 		pprof: *pprofAddr, profileDir: *profileDir, conns: *connections, drain: *drain,
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 			MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}}}
-	row, err := d.do()
+	do := d.do
+	if c.name == "ceiling" {
+		do = d.ceiling
+	}
+	row, err := do()
 	if row != "" {
 		fmt.Println(row)
 	}
@@ -110,6 +118,8 @@ func caseOf(name string) *kase {
 		return &kase{name: name, hooks: 10, duration: 60 * time.Second, rate: 2000, target: "≥ 20,000/s"}
 	case "latency":
 		return &kase{name: name, hooks: 1, duration: 60 * time.Second, rate: 1000, target: "p50 ≤ 3 ms, p99 ≤ 20 ms"}
+	case "ceiling":
+		return &kase{name: name, hooks: 10, duration: 15 * time.Second}
 	}
 	return nil
 }
