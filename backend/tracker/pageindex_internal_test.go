@@ -2,7 +2,9 @@ package tracker
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -168,5 +170,36 @@ func TestCountMemosFollowWrites(t *testing.T) {
 				t.Fatalf("order by updated %v, round %d: kept %v, counted %v", byUpdated, round, got, want)
 			}
 		}
+	}
+}
+
+// BenchmarkPageIndexMemory reports the heap the index's two orders take per
+// work package, at 1,000,000 work packages over 10, 1,000 and 10,000
+// projects (the blocks' counts by project and by project and status grow
+// with the projects a block holds).
+//
+//	CGO_ENABLED=0 go test ./backend/tracker/ -run '^$' -bench PageIndexMemory -benchtime 1x
+func BenchmarkPageIndexMemory(b *testing.B) {
+	const packages = 1_000_000
+	for _, projects := range []int64{10, 1000, 10_000} {
+		b.Run(strconv.FormatInt(projects, 10)+"projects", func(b *testing.B) {
+			r := rand.New(rand.NewPCG(7, 8))
+			entries := make([]pageEntry, packages)
+			for i := range entries {
+				entries[i] = pageEntry{id: int64(i + 1), updated: r.Int64N(1 << 40), project: 1 + r.Int64N(projects), status: 1 + r.Int64N(14)}
+			}
+			for b.Loop() {
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				x := newPageIndex()
+				x.byID.build(slices.Clone(entries))
+				x.byUpd.build(slices.Clone(entries))
+				runtime.GC()
+				runtime.ReadMemStats(&after)
+				b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/packages, "B/entry")
+				runtime.KeepAlive(x)
+			}
+		})
 	}
 }
