@@ -175,17 +175,20 @@ func (s *Service) indexPage(ctx context.Context, viewer auth.User, projectID int
 			return nil, 0, false, nil // no query for an index that will not answer (page starts its build)
 		}
 		// visibleProjects: the public projects.
-		var public []int64
-		if err := s.st.ReadScan(ctx, s.st.Read.NewSelect().Table("projects").Column("id").Where("public"), &public); err != nil {
+		public, err := s.publicProjects(ctx)
+		if err != nil {
 			return nil, 0, false, err
 		}
-		f.projects = intersect(f.projects, setOf(public))
+		f.projects = intersect(f.projects, public) // may be public itself: not to be changed
 	}
 	if f.projects != nil && f.notProjects != nil {
-		for id := range f.notProjects {
-			delete(f.projects, id)
+		kept := make(map[int64]bool, len(f.projects))
+		for id := range f.projects {
+			if !f.notProjects[id] {
+				kept[id] = true
+			}
 		}
-		f.notProjects = nil
+		f.projects, f.notProjects = kept, nil
 	}
 	offset := p.Page.SQLOffset()
 	ids, total, ok := s.pages.page(s, f, srt, offset, p.Page.Size)

@@ -389,6 +389,44 @@ func (s *Service) recordWorkPackagesDeleted(ctx context.Context, tx bun.Tx, proj
 	}
 }
 
+// publicSet keeps the ids of the public projects under a project
+// generation, as projectCache keeps rows: a non-administrator's page counts
+// within them, and reading thousands of ids for every page cost more than
+// the page.
+type publicSet struct {
+	mu  sync.Mutex
+	gen int64
+	ids map[int64]bool // not changed once kept
+}
+
+// publicProjects is the set of the public projects' ids; callers must not
+// change it.
+func (s *Service) publicProjects(ctx context.Context) (map[int64]bool, error) {
+	gen := s.projectGen.Load()
+	s.public.mu.Lock()
+	ids := s.public.ids
+	if s.public.gen != gen {
+		ids = nil
+	}
+	s.public.mu.Unlock()
+	if ids != nil {
+		return ids, nil
+	}
+	var public []int64
+	if err := s.st.ReadScan(ctx, s.st.Read.NewSelect().Table("projects").Column("id").Where("public"), &public); err != nil {
+		return nil, err
+	}
+	ids = setOf(public)
+	s.public.mu.Lock()
+	defer s.public.mu.Unlock()
+	// Kept only if no project write came since the read began (see
+	// projectCache.put).
+	if s.projectGen.Load() == gen {
+		s.public.gen, s.public.ids = gen, ids
+	}
+	return ids, nil
+}
+
 // projectCache keeps project rows read through the read pool until the
 // next project write of this process or the next write of another
 // (Service.projectGen, which Invalidate moves too).

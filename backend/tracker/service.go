@@ -73,8 +73,7 @@ type Service struct {
 	// pages answers pages of the work package collection without walking
 	// their offset (pageindex.go).
 	pages *pageIndex
-	// projects are the project rows pages embed, until the next write.
-	own ownEvents // events committed here, for WrittenElsewhere
+	own   ownEvents // events committed here, for WrittenElsewhere
 	// projectGen moves with every project write of this process (after its
 	// commit) and with Invalidate; the project caches are kept until it
 	// moves: projects holds rows (pages embed them), fullProjects rows with
@@ -83,6 +82,7 @@ type Service struct {
 	projectGen   atomic.Int64
 	projects     projectCache
 	fullProjects projectCache
+	public       publicSet
 }
 
 // New loads the statuses, types, priorities and time entry activities
