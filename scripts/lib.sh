@@ -49,7 +49,7 @@ build_version() {
 # wait_page_index URL TOKEN: the first lists start building the page index
 # in the background, and the SQL path answers until it is ready. URL is a
 # late page of a collection (answered in milliseconds once the index is
-# there); wait up to 20 s for it to answer that fast.
+# there); ask it up to 100 times, 0.2 s apart, until it answers that fast.
 wait_page_index() {
   local t
   for _ in $(seq 1 100); do
@@ -57,5 +57,5 @@ wait_page_index() {
     awk -v t="$t" 'BEGIN {exit !(t < 0.02)}' && return 0
     sleep 0.2
   done
-  echo "the page index was not ready after 20 s: $1" >&2
+  echo "the page index was not ready after 100 tries: $1" >&2
 }

@@ -302,10 +302,6 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", d.cfg.UserAgent)
 	req.Header.Set("X-Hookpost-Event", j.msg.name)
-	if u := req.URL.User; u != nil { // a URL saved before credentials were refused
-		pass, _ := u.Password()
-		req.SetBasicAuth(u.Username(), pass)
-	}
 	msgID := MessageID(j.EventID, j.WebhookID)
 	if j.EventID == 0 {
 		msgID = "msg_test_" + strconv.FormatInt(j.ID, 10)
@@ -315,6 +311,13 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 	a := Attempt{DeliveryID: j.ID, WebhookID: j.WebhookID, MessageID: msgID, Attempt: j.Attempts + 1, EventName: j.msg.name, URL: RedactURL(j.hook.URL),
 		RequestHeaders: flatten(req.Header), ResponseCode: -1, ResponseHeaders: map[string]string{},
 		Test: j.Test, CreatedAt: started}
+	if u := req.URL.User; u != nil {
+		// A URL saved before credentials were refused: they go out as Basic
+		// authentication, as http.Client sends them, after the headers were
+		// copied for the log (which never shows them, SPEC §4).
+		pass, _ := u.Password()
+		req.SetBasicAuth(u.Username(), pass)
+	}
 	clock := time.Now()
 	res, err := d.transport.RoundTrip(req)
 	if err != nil {

@@ -231,7 +231,8 @@ func TestUserinfoNeverLogged(t *testing.T) {
 			t.Fatal(stored, err)
 		}
 		all := fmt.Sprintf("%+v %+v %s", a, stored[0], logs.String())
-		if strings.Contains(all, "user:") || strings.Contains(all, "user@") || strings.Contains(all, "pa55word") {
+		if strings.Contains(all, "user:") || strings.Contains(all, "user@") || strings.Contains(all, "pa55word") ||
+			strings.Contains(all, "Basic ") || strings.Contains(all, "dXNlcjpwYTU1d29yZA") { // base64 of user:pa55word
 			t.Errorf("userinfo logged: %s", all)
 		}
 	}
@@ -248,5 +249,40 @@ func TestRedactURL(t *testing.T) {
 		if got := dispatch.RedactURL(in); got != want {
 			t.Errorf("RedactURL(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// A URL with userinfo sends it as Basic authentication, as before, while
+// the attempt the log keeps shows neither the header nor the userinfo.
+func TestUserinfoSentAsBasicAuth(t *testing.T) {
+	got := make(chan string, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Get("Authorization")
+	}))
+	defer srv.Close()
+	w := newWorld(t)
+	h := w.hook(t, "http://example.com/", "", []string{"work_package:created"}, nil)
+	withUser := strings.Replace(srv.URL, "http://", "http://user:pa55word@", 1) + "/hook"
+	if _, err := w.st.DB.ExecContext(context.Background(), "UPDATE webhooks SET url = ? WHERE id = ?", withUser, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	cfg := dispatch.DefaultConfig("test")
+	cfg.Allow = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+	d, err := dispatch.New(context.Background(), w.st, cfg, w.clock.now, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := d.TestFire(context.Background(), h.ID, "work_package:created", w.admin.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if auth := <-got; auth != "Basic dXNlcjpwYTU1d29yZA==" {
+		t.Errorf("the receiver got Authorization %q", auth)
+	}
+	if a.ResponseCode != http.StatusOK || a.URL != srv.URL+"/hook" {
+		t.Errorf("attempt %d to %q", a.ResponseCode, a.URL)
+	}
+	if v, ok := a.RequestHeaders["Authorization"]; ok {
+		t.Errorf("the attempt's request headers show Authorization %q", v)
 	}
 }

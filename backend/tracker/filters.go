@@ -99,7 +99,10 @@ func filterValues(raw json.RawMessage) ([]string, bool) {
 		case json.Number:
 			out[i] = x.String()
 			if _, err := strconv.ParseInt(out[i], 10, 64); err != nil { // 1.0, 1e2: as before
-				f, _ := x.Float64()
+				f, err := x.Float64()
+				if err != nil { // beyond a float64 (1e400), refused as before
+					return nil, false
+				}
 				out[i] = strconv.FormatFloat(f, 'f', -1, 64)
 			}
 		case bool:

@@ -22,7 +22,7 @@ func TestFilterValuesKeepNumbersExact(t *testing.T) {
 			t.Errorf("%s: got %q %v, want %q", c.raw, got, ok, c.want)
 		}
 	}
-	for _, bad := range []string{`[{"a":1}]`, `[1] [2]`, `[1`} {
+	for _, bad := range []string{`[{"a":1}]`, `[1] [2]`, `[1`, `1e400`, `[-1e400]`} {
 		if got, ok := filterValues(json.RawMessage(bad)); ok {
 			t.Errorf("%s: accepted as %q", bad, got)
 		}

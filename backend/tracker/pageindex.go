@@ -448,7 +448,6 @@ func (m *countMemos) counts(blocks []*pageBlock, f *pageFilter) []int {
 	}
 	key := f.key()
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	var memo *countMemo
 	for i, c := range m.memos {
 		if slices.Equal(c.key, key) {
@@ -465,16 +464,24 @@ func (m *countMemos) counts(blocks []*pageBlock, f *pageFilter) []int {
 			m.memos = m.memos[:maxMemos]
 		}
 	}
+	kept := memo.counts
+	m.mu.Unlock()
+	// Counted outside the lock, so that pages of other filters need not wait
+	// for a miss: a kept map is replaced, never changed, so reading it
+	// unlocked is safe, and two pages counting at once both store true
+	// counts.
 	next := make(map[uint64]int, len(blocks))
 	for i, b := range blocks {
-		n, ok := memo.counts[b.stamp]
+		n, ok := kept[b.stamp]
 		if !ok {
 			n = f.count(b)
 		}
 		next[b.stamp] = n
 		counts[i] = n
 	}
+	m.mu.Lock()
 	memo.counts = next
+	m.mu.Unlock()
 	return counts
 }
 

@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 )
 
@@ -201,5 +202,50 @@ func BenchmarkPageIndexMemory(b *testing.B) {
 				runtime.KeepAlive(x)
 			}
 		})
+	}
+}
+
+// TestCountMemosConcurrentPages: pages run side by side under the index's
+// read lock, each with one of more filters than the memos keep; every
+// count stays the fresh one (run with -race to check the memos' locking).
+func TestCountMemosConcurrentPages(t *testing.T) {
+	defer func(m, f int) { blockMax, buildFill = m, f }(blockMax, buildFill)
+	blockMax, buildFill = 64, 48
+	r := rand.New(rand.NewPCG(9, 10))
+	entries := make([]pageEntry, 5000)
+	for i := range entries {
+		entries[i] = pageEntry{id: int64(i + 1), project: 1 + r.Int64N(400), status: 1 + r.Int64N(14)}
+	}
+	o := &pageOrder{}
+	o.build(entries)
+	var filters []*pageFilter
+	var want [][]int
+	for i := range maxMemos + 3 {
+		f := &pageFilter{projects: map[int64]bool{}}
+		for p := int64(1); p <= int64(memoFrom+10*i); p++ {
+			f.projects[p] = true
+		}
+		f.prepare()
+		filters = append(filters, f)
+		want = append(want, (*countMemos)(nil).counts(o.blocks, f))
+	}
+	memo := &countMemos{}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			for n := range 200 {
+				i := (g + n) % len(filters)
+				if got := memo.counts(o.blocks, filters[i]); !slices.Equal(got, want[i]) {
+					errs <- "filter " + strconv.Itoa(i) + " counted wrong"
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
