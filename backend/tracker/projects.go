@@ -207,12 +207,11 @@ func (s *Service) isDescendant(ctx context.Context, db bun.IDB, candidate, ances
 
 // CreateProject adds a project (administrators only).
 func (s *Service) CreateProject(ctx context.Context, viewer auth.User, in ProjectInput) (Project, error) {
-	defer s.projectGen.Add(1)
 	if err := mayCreateProject(viewer); err != nil {
 		return Project{}, err
 	}
 	var p Project
-	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.writeProject(ctx, func(ctx context.Context, tx bun.Tx) error {
 		// A write may run again (store.Write): each run derives the
 		// identifier afresh, from what is committed by then, and no other
 		// instance creates a project meanwhile.
@@ -270,7 +269,6 @@ func applyProject(p *Project, in ProjectInput) {
 
 // UpdateProject changes a project (administrators only).
 func (s *Service) UpdateProject(ctx context.Context, viewer auth.User, id int64, in ProjectInput) (Project, error) {
-	defer s.projectGen.Add(1)
 	if _, err := s.Project(ctx, viewer, id); err != nil {
 		return Project{}, err
 	}
@@ -278,7 +276,7 @@ func (s *Service) UpdateProject(ctx context.Context, viewer auth.User, id int64,
 		return Project{}, err
 	}
 	var view Project
-	err := s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err := s.writeProject(ctx, func(ctx context.Context, tx bun.Tx) error {
 		p, err := s.LoadProject(ctx, tx, id)
 		if err != nil {
 			return err
@@ -306,14 +304,13 @@ func (s *Service) UpdateProject(ctx context.Context, viewer auth.User, id int64,
 // DeleteProject removes a project with its work packages and time entries
 // (administrators only; not while it has subprojects).
 func (s *Service) DeleteProject(ctx context.Context, viewer auth.User, id int64) error {
-	defer s.projectGen.Add(1)
 	if _, err := s.Project(ctx, viewer, id); err != nil {
 		return err
 	}
 	if !viewer.Admin {
 		return fmt.Errorf("you are not allowed to delete project %d: only administrators may: %w", id, domain.ErrForbidden)
 	}
-	return s.write(ctx, func(ctx context.Context, tx bun.Tx) error {
+	return s.writeProject(ctx, func(ctx context.Context, tx bun.Tx) error {
 		n, err := tx.NewSelect().Table("projects").Where("parent_id = ?", id).Count(ctx)
 		if err != nil {
 			return err

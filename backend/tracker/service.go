@@ -159,9 +159,22 @@ func (s *Service) Generation() int64 { return s.generation.Load() }
 // process sharing the database made. The page index goes stale with it, to
 // be rebuilt on a later list.
 func (s *Service) Invalidate() {
+	s.projectGen.Add(1) // before generation: see writeProject
 	s.generation.Add(1)
-	s.projectGen.Add(1)
 	s.pages.invalidate()
+}
+
+// writeProject is write for project writes: projectGen moves before the
+// generation, so that nothing keyed on the new generation reads a project
+// cache (or the public set) of before the commit.
+func (s *Service) writeProject(ctx context.Context, f func(ctx context.Context, tx bun.Tx) error) error {
+	err := s.st.Write(ctx, f)
+	s.projectGen.Add(1)
+	s.generation.Add(1)
+	if err == nil && s.onCommit != nil {
+		s.onCommit()
+	}
+	return err
 }
 
 // write runs f in a write transaction and invalidates cached totals after it.
