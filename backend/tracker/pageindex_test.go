@@ -50,7 +50,10 @@ type pageWorld struct {
 	serial        int
 }
 
-func newPageWorld(t *testing.T, seed uint64) *pageWorld {
+func newPageWorld(t *testing.T, seed uint64) *pageWorld { return newPageWorldWith(t, seed, nil) }
+
+// newPageWorldWith is newPageWorld with onCommit as svc's commit hook.
+func newPageWorldWith(t *testing.T, seed uint64, onCommit func()) *pageWorld {
 	t.Helper()
 	ctx := context.Background()
 	loc := storetest.Location(t)
@@ -72,7 +75,7 @@ func newPageWorld(t *testing.T, seed uint64) *pageWorld {
 		t.Fatal(err)
 	}
 	w.set = set
-	if w.svc, err = tracker.New(ctx, tracker.Deps{Store: st, Settings: set, Now: clock.Now, Payloads: hal.EventPayloads}); err != nil {
+	if w.svc, err = tracker.New(ctx, tracker.Deps{Store: st, Settings: set, Now: clock.Now, Payloads: hal.EventPayloads, OnCommit: onCommit}); err != nil {
 		t.Fatal(err)
 	}
 	set2, err := settings.New(ctx, st2, clock.Now, nil)
@@ -447,5 +450,57 @@ func TestPageIndexStaysReadyAfterOwnWrites(t *testing.T) {
 	poll()
 	if tracker.PageIndexReady(w.svc) {
 		t.Fatal("the index stayed ready after another process's write")
+	}
+}
+
+// A project made private: once Generation has moved (what the response
+// cache keys on), a member's page must no longer show its work packages,
+// not even from within the commit's hook.
+func TestPublicSetStaleAfterGenerationMoves(t *testing.T) {
+	ctx := context.Background()
+	var inWindow func()
+	w := newPageWorldWith(t, 1, func() {
+		if inWindow != nil {
+			inWindow()
+		}
+	})
+	ident, public := "made-private", true
+	p, err := w.svc.CreateProject(ctx, w.admin, tracker.ProjectInput{Identifier: &ident, Name: &ident, Public: &public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject := "secret"
+	if _, err := w.svc.CreateWorkPackage(ctx, w.admin, tracker.WorkPackageInput{Subject: &subject, ProjectID: &p.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if !tracker.BuildPageIndex(ctx, w.svc) {
+		t.Fatal("the page index was not built")
+	}
+	list := func() int {
+		_, total, err := w.svc.ListWorkPackages(ctx, w.member, 0, tracker.ListParams{Filters: "[]"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return total
+	}
+	if n := list(); n != 1 {
+		t.Fatalf("before: %d work packages, want 1", n)
+	}
+	before, seen := w.svc.Generation(), -1
+	inWindow = func() {
+		if w.svc.Generation() != before {
+			seen = list() // as a request keyed on the new Generation would build it
+		}
+	}
+	private := false
+	if _, err := w.svc.UpdateProject(ctx, w.admin, p.ID, tracker.ProjectInput{Public: &private}); err != nil {
+		t.Fatal(err)
+	}
+	inWindow = nil
+	if seen != 0 {
+		t.Errorf("after the commit, with Generation moved, a member's page counted %d work packages of the now private project", seen)
+	}
+	if n := list(); n != 0 {
+		t.Errorf("after: %d work packages, want 0", n)
 	}
 }
