@@ -71,8 +71,10 @@ func DefaultConfig(version string) Config {
 
 // The statements that record an attempt, prepared once on the writer
 // connection: SQLite's parser costs more than running either of them.
+// InsertAttemptSQL is exported for the delivery benchmark's floor case,
+// which writes the log's rows as the dispatcher does.
 const (
-	insertAttemptSQL = `INSERT INTO delivery_attempts (delivery_id, webhook_id, attempt, event_name, url, request_headers, request_body,
+	InsertAttemptSQL = `INSERT INTO delivery_attempts (delivery_id, webhook_id, attempt, event_name, url, request_headers, request_body,
 		response_code, response_headers, response_body, error, duration_ms, next_retry_at, test, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	finishSQL = `UPDATE deliveries SET status = ?2, attempts = attempts + 1, updated_at = ?3,
@@ -131,7 +133,7 @@ const handBack = 500 * time.Millisecond
 
 // New builds a dispatcher; now is injected so that tests need not sleep.
 func New(ctx context.Context, st *store.Store, cfg Config, now func() time.Time, log *slog.Logger) (*Dispatcher, error) {
-	if err := st.PrepareWrites(ctx, acquireSQL, insertAttemptSQL, finishSQL, failingSQL, recoveredSQL, autoDisableSQL); err != nil {
+	if err := st.PrepareWrites(ctx, acquireSQL, InsertAttemptSQL, finishSQL, failingSQL, recoveredSQL, autoDisableSQL); err != nil {
 		return nil, err
 	}
 	guard := Guard{Allow: cfg.Allow}
@@ -439,7 +441,7 @@ func (d *Dispatcher) record(ctx context.Context, a *Attempt, status string, ok b
 	err := d.st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 		disabled = false
 		var err error
-		a.ID, err = d.st.TxInsert(ctx, tx, insertAttemptSQL, a.DeliveryID, a.WebhookID, a.Attempt, a.EventName, a.URL,
+		a.ID, err = d.st.TxInsert(ctx, tx, InsertAttemptSQL, a.DeliveryID, a.WebhookID, a.Attempt, a.EventName, a.URL,
 			string(reqHeaders), body, a.ResponseCode, string(resHeaders), a.ResponseBody, a.Error, a.DurationMS,
 			next, a.Test, created)
 		if err != nil {

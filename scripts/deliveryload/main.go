@@ -15,6 +15,10 @@
 //	            receiver as the dispatcher does, 10 webhooks, 4 in flight
 //	            each, as fast as they go: the HTTP side's ceiling on this
 //	            machine, which the other cases share the cores with
+//	floor       ceiling with each answered delivery logged as one row of
+//	            delivery_attempts in a fresh SQLite file (the store's writer,
+//	            indexes and foreign keys as in the product): the least any
+//	            design of a signed, logged delivery costs here
 //
 // During the load it saves the server's CPU profile and its allocation
 // profiles before and after into -profile-dir. Progress and details go to
@@ -57,6 +61,7 @@ func main() {
 	pid := flag.Int("pid", 0, "the server's process id (CPU and peak RSS from /proc)")
 	pprofAddr := flag.String("pprof", "", "the server's --pprof-addr (HOST:PORT); empty: no profiles")
 	profileDir := flag.String("profile-dir", "", "where to save the profiles (cpu.pb.gz, allocs-before.pb.gz, allocs-after.pb.gz)")
+	senders := flag.Int("senders", 4, "ceiling and floor: requests in flight per webhook (the dispatcher's default is 4)")
 	duration := flag.Duration("duration", 0, "the load's duration (default 15s for create, 60s otherwise)")
 	rate := flag.Float64("rate", 0, "creates/s, open loop (default 2,000 for deliveries, 1,000 for latency)")
 	connections := flag.Int("c", 64, "connections (wrk) or client workers")
@@ -70,8 +75,8 @@ func main() {
 		return
 	}
 	c := caseOf(*kase)
-	if c == nil || (c.name != "ceiling" && (*api == "" || *token == "" || *pid == 0)) {
-		fmt.Fprintln(os.Stderr, "deliveryload: -case create|deliveries|latency with -api, -token and -pid, or -case ceiling, is needed")
+	if c == nil || (c.name != "ceiling" && c.name != "floor" && (*api == "" || *token == "" || *pid == 0)) {
+		fmt.Fprintln(os.Stderr, "deliveryload: -case create|deliveries|latency with -api, -token and -pid, or -case ceiling|floor, is needed")
 		os.Exit(2)
 	}
 	if *hooks > 0 {
@@ -84,12 +89,15 @@ func main() {
 		c.rate = *rate
 	}
 	d := &driver{c: c, run: *run, api: strings.TrimRight(*api, "/"), token: *token, pid: *pid,
-		pprof: *pprofAddr, profileDir: *profileDir, conns: *connections, drain: *drain,
+		pprof: *pprofAddr, profileDir: *profileDir, conns: *connections, senders: max(*senders, 1), drain: *drain,
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{
 			MaxIdleConns: 256, MaxIdleConnsPerHost: 256, IdleConnTimeout: time.Minute}}}
 	do := d.do
-	if c.name == "ceiling" {
+	switch c.name {
+	case "ceiling":
 		do = d.ceiling
+	case "floor":
+		do = d.floor
 	}
 	row, err := do()
 	if row != "" {
@@ -118,7 +126,7 @@ func caseOf(name string) *kase {
 		return &kase{name: name, hooks: 10, duration: 60 * time.Second, rate: 2000, target: "≥ 20,000/s"}
 	case "latency":
 		return &kase{name: name, hooks: 1, duration: 60 * time.Second, rate: 1000, target: "p50 ≤ 3 ms, p99 ≤ 20 ms"}
-	case "ceiling":
+	case "ceiling", "floor":
 		return &kase{name: name, hooks: 10, duration: 15 * time.Second}
 	}
 	return nil
@@ -131,6 +139,7 @@ type driver struct {
 	pid               int
 	pprof, profileDir string
 	conns             int
+	senders           int
 	drain             time.Duration
 	client            *http.Client
 
