@@ -17,8 +17,8 @@
 //	            machine, which the other cases share the cores with
 //	floor       ceiling with each answered delivery logged as one row of
 //	            delivery_attempts in a fresh SQLite file (the store's writer,
-//	            indexes and foreign keys as in the product): the least any
-//	            design of a signed, logged delivery costs here
+//	            indexes and foreign keys as in the product): the least a
+//	            signed, logged delivery costs with this stack and this log
 //
 // During the load it saves the server's CPU profile and its allocation
 // profiles before and after into -profile-dir. Progress and details go to
