@@ -180,12 +180,12 @@ func (d *driver) send(name, what string, record func(hook int, req *http.Request
 	self, rcv0 := cpuTicks(os.Getpid()), cpuTicks(d.recvPID)
 	time.Sleep(d.c.duration)
 	secs := time.Since(t0).Seconds()
-	n, f := ok.Load()-n0, failed.Load()-f0
+	n := ok.Load() - n0
 	sender := float64(cpuTicks(os.Getpid())-self) / clockTicks / secs
 	receiver := float64(cpuTicks(d.recvPID)-rcv0) / clockTicks / secs
 	cancel()
 	wg.Wait()
-	f = failed.Load() - f0 // and those recorded after the window
+	f := failed.Load() - f0 // with those recorded after the window
 	row := fmt.Sprintf("| %s | %s | %.0f signed deliveries/s answered 200, %d failed, %s (%d senders per webhook, body %d bytes; sender %.2f cores) | (%s) | – | – | %.2f | – |",
 		name, d.run, float64(n)/secs, f, what, d.senders, len(body), sender, name, receiver)
 	if f != 0 {
