@@ -311,7 +311,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 	Sign(req.Header, j.msg.body, msgID, started, j.hook.secrets(started)...)
 
 	a := Attempt{DeliveryID: j.ID, WebhookID: j.WebhookID, MessageID: msgID, Attempt: j.Attempts + 1, EventName: j.msg.name, URL: RedactURL(j.hook.URL),
-		RequestHeaders: flatten(req.Header), ResponseCode: -1, ResponseHeaders: map[string]string{},
+		RequestHeaders: LogHeaders(req.Header), ResponseCode: -1, ResponseHeaders: map[string]string{},
 		Test: j.Test, CreatedAt: started}
 	if u := req.URL.User; u != nil {
 		// A URL saved before credentials were refused: they go out as Basic
@@ -344,7 +344,7 @@ func (d *Dispatcher) attempt(ctx context.Context, j job, sent func()) (Attempt, 
 		}
 	} else {
 		a.ResponseCode = res.StatusCode
-		a.ResponseHeaders = flatten(res.Header)
+		a.ResponseHeaders = LogHeaders(res.Header)
 		data, rerr := io.ReadAll(io.LimitReader(res.Body, MaxResponseBody))
 		res.Body.Close()
 		if rerr != nil && ctx.Err() != nil {
@@ -502,7 +502,9 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
-func flatten(h http.Header) map[string]string {
+// LogHeaders is a header as the delivery log keeps it: each header's first
+// value (the log stores it as a JSON object).
+func LogHeaders(h http.Header) map[string]string {
 	out := make(map[string]string, len(h))
 	for k, v := range h {
 		if len(v) > 0 {

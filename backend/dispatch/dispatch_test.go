@@ -562,3 +562,21 @@ func signSHA1(secret string, body []byte) string {
 	m.Write(body)
 	return "sha1=" + hex.EncodeToString(m.Sum(nil))
 }
+
+// The log keeps each header's first value, as one JSON object; quotes and
+// backslashes survive the trip.
+func TestLogHeadersKeepFirstValues(t *testing.T) {
+	h := http.Header{"Content-Type": {"application/json"}, "Webhook-Signature": {`v1,a"b\c`, "second"}, "Empty": {}}
+	b, err := hal.Marshal(dispatch.LogHeaders(h))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]string
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatalf("%s: %v", b, err)
+	}
+	want := map[string]string{"Content-Type": "application/json", "Webhook-Signature": `v1,a"b\c`}
+	if len(got) != len(want) || got["Content-Type"] != want["Content-Type"] || got["Webhook-Signature"] != want["Webhook-Signature"] {
+		t.Errorf("logged headers = %v, want %v", got, want)
+	}
+}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -18,6 +17,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/hookpost/hookpost/backend/dispatch"
+	"github.com/hookpost/hookpost/backend/hal"
 	"github.com/hookpost/hookpost/backend/store"
 )
 
@@ -78,29 +78,17 @@ func (d *driver) floor() (string, error) {
 		return "", err
 	}
 	record := func(hook int, req *http.Request, res *http.Response, resBody []byte, took time.Duration) error {
-		reqHeaders := headerJSON(req.Header)
-		resHeaders := headerJSON(res.Header)
+		// Marshalled as the dispatcher's record does.
+		reqHeaders, _ := hal.Marshal(dispatch.LogHeaders(req.Header))
+		resHeaders, _ := hal.Marshal(dispatch.LogHeaders(res.Header))
 		created := store.Timestamp(time.Now())
 		return st.Write(ctx, func(ctx context.Context, tx bun.Tx) error {
 			_, err := st.TxInsert(ctx, tx, dispatch.InsertAttemptSQL, delivery[hook], webhook[hook], 1, "work_package:created",
-				req.URL.String(), reqHeaders, "", res.StatusCode, resHeaders, string(resBody), "", float64(took.Microseconds())/1000, nil, false, created)
+				req.URL.String(), string(reqHeaders), "", res.StatusCode, string(resHeaders), string(resBody), "", float64(took.Microseconds())/1000, nil, false, created)
 			return err
 		})
 	}
 	return d.send("floor", "each logged as one row in SQLite", record)
-}
-
-// headerJSON is a header as the delivery log keeps it: a JSON object of
-// each header's first value.
-func headerJSON(h http.Header) string {
-	first := make(map[string]string, len(h))
-	for k, v := range h {
-		if len(v) > 0 {
-			first[k] = v[0]
-		}
-	}
-	b, _ := json.Marshal(first)
-	return string(b)
 }
 
 // send runs the senders for the case's duration and reports the
